@@ -1,0 +1,154 @@
+"""Settings from `sanctum.toml`, `SANCTUM_*` environment variables and `.env`.
+
+Precedence, highest first: explicit arguments, environment, `.env`, `sanctum.toml`, defaults.
+Nested sections use a double underscore in the environment: `SANCTUM_LLM__BASE_URL`,
+`SANCTUM_MATRIX__HOMESERVER`. Secrets are `SecretStr`: they never print in logs or `status`.
+
+Each area owns its section below. A cog's own settings live under `[cogs.<name>]` and are
+validated by the cog's model (see :meth:`Settings.cog_section`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.message import Platform
+
+
+class LLMSettings(BaseModel):
+    """Any OpenAI-compatible endpoint. No base_url: the offline provider answers."""
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = 30.0
+    max_concurrency: int = 4
+    max_retries: int = 3
+    temperature: float = 0.8
+    max_tokens: int = 300
+    embeddings_base_url: str | None = None  # default: base_url
+    embeddings_model: str | None = None  # unset: no embeddings, recall is FTS5 only
+    embeddings_dim: int = 384
+    breaker_failures: int = 3  # consecutive failures that open the circuit
+    breaker_reset_s: float = 60.0
+    outage_notice_every_s: float = 600.0  # one "can't think right now" per room per this
+
+
+class StoreSettings(BaseModel):
+    filename: str = "sanctum.db"
+    flush_interval_s: float = 0.05
+    flush_batch: int = 500
+    max_message_chars: int = 16000  # longer text is stored truncated, and says so
+
+
+class DispatchSettings(BaseModel):
+    history_window: int = 20  # recent messages a persona sees
+    answer_bots: bool = True  # other bots are answered when they address a persona
+    dedupe_window: int = 50000  # platform message ids remembered for duplicate detection
+    max_echo_depth: int = 32  # a hard stop for reply chains, whatever the rules say
+
+
+class RoleSettings(BaseModel):
+    """Configured owner and admin ids per platform override what the platform says."""
+
+    owners: dict[Platform, list[str]] = Field(default_factory=dict)
+    admins: dict[Platform, list[str]] = Field(default_factory=dict)
+    moderator_role_ids: dict[Platform, list[str]] = Field(default_factory=dict)
+
+
+class ConsoleSettings(BaseModel):
+    owner_name: str = "owner"
+    history_file: str = "console_history"
+
+
+class MatrixSettings(BaseModel):
+    homeserver: str | None = None
+    user_id: str | None = None
+    password: SecretStr | None = None
+    access_token: SecretStr | None = None
+    device_name: str = "sanctum"
+    registration_shared_secret: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    catchup_window_s: float = 0.0
+    allowed_inviters: list[str] = Field(default_factory=list)
+    message_type: str = "m.notice"
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+
+
+class TwitchSettings(BaseModel):
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    bot_id: str | None = None
+    channels: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SANCTUM_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        toml_file="sanctum.toml",
+    )
+
+    data_dir: Path = Path("data")
+    personas_dir: Path = Path("personas")
+    default_persona: str = "luna"
+    log_level: str = "INFO"
+    cogs: list[str] = Field(
+        default_factory=lambda: ["cogs.steward"],
+        description="cog modules loaded at start, in order",
+    )
+    cog_settings: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="cog")
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
+    roles: RoleSettings = Field(default_factory=RoleSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    twitch: TwitchSettings = Field(default_factory=TwitchSettings)
+
+    @field_validator("data_dir", "personas_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+            file_secret_settings,
+        )
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / self.store.filename
+
+    def cog_section(self, name: str) -> dict[str, Any]:
+        """The raw `[cog.<name>]` table for a cog; the cog validates it with its own model."""
+        return dict(self.cog_settings.get(name, {}))

@@ -1,0 +1,148 @@
+"""The platform-neutral message model. Adapters build these; nothing else imports an SDK.
+
+Every type here is immutable and slotted: a Message is shared by the dispatcher, the store,
+the cogs and the console, and none of them may change what another sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import IntEnum, StrEnum
+
+
+class Platform(StrEnum):
+    LOCAL = "local"
+    DISCORD = "discord"
+    TWITCH = "twitch"
+    MATRIX = "matrix"
+
+
+class Role(IntEnum):
+    """One ladder for every platform; the numbers match Matrix power levels."""
+
+    EVERYONE = 0
+    REGULAR = 10
+    SUBSCRIBER = 20
+    VIP = 30
+    MODERATOR = 50
+    ADMIN = 90
+    OWNER = 100
+
+    @classmethod
+    def parse(cls, value: str | int | Role) -> Role:
+        """Accept a name ("moderator"), a number (50) or a Role; raise ValueError otherwise."""
+        if isinstance(value, Role):
+            return value
+        if isinstance(value, int):
+            return cls.from_level(value)
+        text = str(value).strip()
+        if text.lstrip("-").isdigit():
+            return cls.from_level(int(text))
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            names = ", ".join(r.name.lower() for r in cls)
+            raise ValueError(f"unknown role {value!r} (expected one of: {names})") from None
+
+    @classmethod
+    def from_level(cls, level: int) -> Role:
+        """The highest role whose number is <= level (Matrix power level 75 -> MODERATOR)."""
+        best = cls.EVERYONE
+        for role in cls:
+            if role.value <= level:
+                best = role
+        return best
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    NOTICE = "notice"  # Matrix m.notice: bot output, never auto-answered
+    EMOTE = "emote"  # /me
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    platform: Platform
+    id: str
+    name: str = ""
+    is_direct: bool = False
+    member_count: int = 0
+
+    @property
+    def key(self) -> str:
+        """Globally unique room key, e.g. ``local:lobby``."""
+        return f"{self.platform.value}:{self.id}"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    platform: Platform
+    id: str
+    name: str = ""
+    display: str = ""
+    is_bot: bool = False
+    role: Role = Role.EVERYONE
+    persona: str | None = None  # set when this account speaks for one of our personas
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform.value}:{self.id}"
+
+    @property
+    def label(self) -> str:
+        return self.display or self.name or self.id
+
+    @property
+    def is_human(self) -> bool:
+        return not self.is_bot and self.persona is None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message as every platform sees it.
+
+    ``id`` is the platform's own message id (unique per platform and room); ``mentions`` holds
+    the platform user ids a platform-level mention names (Discord <@id>, Matrix m.mentions).
+    """
+
+    id: str
+    room: Room
+    author: User
+    text: str
+    ts: float
+    mentions: tuple[str, ...] = ()
+    reply_to: str | None = None
+    kind: MessageKind = MessageKind.TEXT
+    edit_of: str | None = None  # the id of the message this edits, if any
+
+    @property
+    def platform(self) -> Platform:
+        return self.room.platform
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.room.platform.value, self.room.id, self.id)
+
+    def with_text(self, text: str) -> Message:
+        return replace(self, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What a persona (or the bot's own voice, persona=None) wants to say in a room."""
+
+    room: Room
+    text: str
+    persona: str | None = None
+    reply_to: str | None = None
+    kind: MessageKind = MessageKind.TEXT
+    ambient: bool = False  # unprompted speech (timers, Hearthkeeper): held while humans are busy
+    cause: str | None = None  # id of the message this answers, for decisions and replay
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def with_text(self, text: str) -> Outgoing:
+        return replace(self, text=text)
