@@ -67,6 +67,14 @@ class Room:
     name: str = ""
     is_direct: bool = False
     member_count: int = 0
+    # Ids of our personas known to be in the room (adapters fill it from membership; empty when
+    # unknown). Not part of the room's identity.
+    personas: tuple[str, ...] = field(default=(), compare=False, hash=False)
+
+    @property
+    def is_private(self) -> bool:
+        """The DM rule: a direct room, or a room with exactly two members."""
+        return self.is_direct or self.member_count == 2
 
     @property
     def key(self) -> str:
