@@ -81,6 +81,8 @@ class MatrixSettings(BaseModel):
     catchup_window_s: float = 0.0
     allowed_inviters: list[str] = Field(default_factory=list)
     message_type: str = "m.notice"
+    persona_prefix: str = ""  # localpart prefix of spawned personas: "s_" -> @s_nova:hs
+    sync_timeout_ms: int = 30000  # long-poll length of each /sync
 
 
 class DiscordSettings(BaseModel):
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
     default_persona: str = "luna"
     log_level: str = "INFO"
     cogs: list[str] = Field(
-        default_factory=lambda: ["cogs.steward"],
+        default_factory=lambda: ["cogs.admin", "cogs.steward"],
         description="cog modules loaded at start, in order",
     )
     cog_settings: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="cog")

@@ -43,7 +43,10 @@ LIMITS: dict[Platform, PlatformLimits] = {
         rate_as_moderator=Rate(100, 30.0),
         rate_scope="platform",
     ),
-    Platform.MATRIX: PlatformLimits(max_length=16000, one_line=False, rate=Rate(1, 5.0, burst=10)),
+    # Synapse's rc_message counts per sending user across all rooms, not per room.
+    Platform.MATRIX: PlatformLimits(
+        max_length=16000, one_line=False, rate=Rate(1, 5.0, burst=10), rate_scope="platform"
+    ),
 }
 
 

@@ -45,6 +45,11 @@ class LLMStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latencies: list[float] = field(default_factory=list)
+    retries: int = 0  # extra attempts after 429/5xx/connection errors
+    rejected: int = 0  # calls refused at once by the open circuit breaker
+    embed_calls: int = 0
+    embed_tokens: int = 0
+    last_error: str | None = None
 
     def record(self, completion: Completion) -> None:
         self.calls += 1

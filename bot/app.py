@@ -1,0 +1,197 @@
+"""Wiring: settings, clock, store, LLM, personas, adapters, dispatcher, cogs and the scheduler.
+
+``Sanctum`` is the object cogs receive as ``self.bot``. It owns the lifecycle: ``start()`` opens
+the store, loads personas and cogs and connects the adapters; ``stop()`` shuts everything down
+in the reverse order and flushes the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from bot.adapters.base import Adapter
+from bot.adapters.local import LOBBY, LocalAdapter
+from bot.builtin import CoreCog
+from bot.clock import Clock, SystemClock, VirtualClock
+from bot.cog import CogError, CogManager
+from bot.commands import CommandRegistry
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.llm.base import LLM
+from bot.memory.store import Store
+from bot.message import Platform
+from bot.personas import PersonaRegistry, load_persona_dir
+from bot.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+def make_llm(settings: Settings) -> LLM:
+    try:
+        from bot.llm.factory import make_llm as factory
+    except ImportError:  # the production client is optional at this layer
+        factory = None
+    if factory is not None:
+        return factory(settings.llm)
+    from bot.llm.offline import OfflineProvider
+
+    if settings.llm.base_url:
+        log.warning("no OpenAI client available; answering offline")
+    return OfflineProvider()
+
+
+class Sanctum:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        llm: LLM | None = None,
+        roles: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.virtual_time = isinstance(self.clock, VirtualClock)
+        self.store = Store(settings.db_path, settings.store, clock=self.clock)
+        self.llm: LLM = llm or make_llm(settings)
+        self.personas = PersonaRegistry(default=settings.default_persona)
+        self.persona_errors: list[str] = []
+        self.commands = CommandRegistry(self.clock)
+        self.scheduler = Scheduler(self.clock)
+        self.dispatcher = Dispatcher(
+            clock=self.clock,
+            personas=self.personas,
+            commands=self.commands,
+            settings=settings.dispatch,
+            store=self.store,
+            roles=roles or self._role_resolver(),
+            bot=self,
+        )
+        self.cogs = CogManager(self)
+        self.local = LocalAdapter(self.personas, clock=self.clock,
+                                  owner_name=settings.console.owner_name, create_lobby=False)
+        self.adapters: dict[Platform, Adapter] = {}
+        self.cog_errors: list[str] = []
+        self.started_at = 0.0
+        self.stop_requested = asyncio.Event()
+        self._background: list[asyncio.Task] = []
+        self._started = False
+
+    def _role_resolver(self) -> Any:
+        try:
+            from bot.roles import RoleResolver
+        except ImportError:
+            return None
+        return RoleResolver(self.settings.roles)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def load_personas(self) -> None:
+        result = load_persona_dir(self.settings.personas_dir)
+        for persona in result.personas:
+            self.personas.add(persona)
+        self.persona_errors = [str(error) for error in result.errors]
+        for error in result.errors:
+            log.error("persona not loaded: %s", error)
+        if not len(self.personas):
+            log.warning("no personas loaded from %s", self.settings.personas_dir)
+
+    async def start(self, *, connect_platforms: bool = True) -> None:
+        if self._started:
+            return
+        self.started_at = time.time()
+        await self.store.open()
+        self.load_personas()
+        self.local.ensure_room(LOBBY, members=[self.local.owner, self.local.system])
+        await self.add_adapter(self.local)
+        await self.cogs.add(CoreCog(self), "bot.builtin")
+        for module in self.settings.cogs:
+            try:
+                await self.cogs.load(module)
+            except CogError as error:
+                self.cog_errors.append(str(error))
+                log.error("cog not loaded: %s", error)
+        if connect_platforms:
+            await self._connect_platforms()
+        if not self.virtual_time:
+            self._background.append(asyncio.get_running_loop().create_task(
+                self.scheduler.run_forever(), name="scheduler"))
+        self._started = True
+        await self.dispatcher.emit("ready")
+
+    async def _connect_platforms(self) -> None:
+        """Connect the platforms that are configured; a failure never stops the bot."""
+        for factory in self._platform_factories():
+            try:
+                adapter = factory()
+            except Exception as error:  # noqa: BLE001
+                log.error("platform adapter not created: %s", error)
+                continue
+            if adapter is not None:
+                try:
+                    await self.add_adapter(adapter)
+                except Exception as error:  # noqa: BLE001
+                    log.error("%s did not start: %s", adapter.name, error)
+
+    def _platform_factories(self) -> list[Any]:
+        """Adapters for configured platforms (Matrix, Discord, Twitch) plug in here."""
+        factories = []
+        try:
+            from bot.adapters import registry
+        except ImportError:
+            return factories
+        for make in registry.FACTORIES:
+            factories.append(lambda make=make: make(self))
+        return factories
+
+    async def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters[adapter.platform] = adapter
+        self.dispatcher.add_adapter(adapter)
+        await adapter.start(self.dispatcher.submit)
+
+    async def stop(self) -> None:
+        if not self._started:
+            await self.store.close()
+            return
+        self._started = False
+        await self.dispatcher.emit("stopping")
+        self.scheduler.stop()
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._background.clear()
+        for adapter in list(self.adapters.values()):
+            try:
+                await adapter.stop()
+            except Exception:  # noqa: BLE001
+                log.exception("%s did not stop cleanly", adapter.name)
+        try:
+            await asyncio.wait_for(self.dispatcher.drain(), timeout=10)
+        except TimeoutError:
+            log.warning("some messages were still being answered at shutdown")
+        await self.cogs.unload_all()
+        await self.store.close()
+        with contextlib.suppress(Exception):
+            await self.llm.aclose()
+        log.info("stopped")
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    async def __aenter__(self) -> Sanctum:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- status ----------------------------------------------------------------------------
+
+    def uptime(self) -> float:
+        return time.time() - self.started_at if self.started_at else 0.0

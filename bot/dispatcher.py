@@ -1,0 +1,629 @@
+"""The dispatcher: one ordered pipeline every message goes through, whatever its platform.
+
+    1. echo        drop duplicates (same platform message id); mark our own personas' echoes
+    2. record      queue the message for the store (never waits) and feed the observers
+    3. checks      inbound checks (the Warden); a removal stops the flow
+    4. commands    "!command": parse, role, cooldown, run; never reaches the LLM
+    5. addressing  which personas are spoken to (DM rule, mention rule)
+    6. gates       per-persona gates (ping-pong, quiet, mutes...) decide who may speak
+    7. listeners   cogs react (the Steward answers for each persona cleared to speak)
+
+Sending goes the other way through the outbound gate (cog filters such as the Warden's link
+check, mass-mention and command-prefix neutralising, length and line limits, rate limits)
+before the adapter sends it; the sent message then comes back through :meth:`handle` as an
+echo, so it is recorded and every rule sees it.
+
+Every step that decides something records a :class:`Decision`, so "why did the bot (not)
+answer?" has an answer in the console and in ``sanctum replay``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.adapters.base import Adapter, AdapterError
+from bot.clock import Clock
+from bot.commands import CommandRegistry, Scope
+from bot.config import DispatchSettings
+from bot.message import Message, MessageKind, Outgoing, Platform, Role, Room, User
+from bot.personas import SYSTEM_PERSONA, Persona, PersonaRegistry
+from bot.platforms import limits_for
+
+if TYPE_CHECKING:
+    from bot.memory.store import Store
+
+log = logging.getLogger(__name__)
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    step: str
+    outcome: str  # dropped, recorded, flagged, removed, command, addressed, skipped,
+    #               suppressed, sent, changed, refused, queued, error
+    reason: str
+    persona: str | None = None
+    ts: float = 0.0
+
+    def __str__(self) -> str:
+        who = f" [{self.persona}]" if self.persona else ""
+        return f"{self.step}{who}: {self.outcome}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What an inbound check decided. ``removes`` stops the flow (the message is gone)."""
+
+    action: str  # allow, flag, warn, delete, timeout, ban
+    reason: str
+    removes: bool = False
+    check: str = ""
+
+
+@dataclass(slots=True)
+class Turn:
+    """One message's trip through the pipeline, and everything decided on the way."""
+
+    message: Message
+    role: Role
+    depth: int = 0
+    now: float = 0.0
+    echo_of: str | None = None  # the persona that wrote this message, if it is ours
+    stopped: str | None = None  # the step that ended the flow
+    addressed: dict[str, str] = field(default_factory=dict)  # persona -> why
+    speakers: list[str] = field(default_factory=list)  # personas cleared to speak
+    decisions: list[Decision] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    sent: list[Message] = field(default_factory=list)
+    followups: list[Turn] = field(default_factory=list)
+    command: str | None = None
+
+    def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
+        self.decisions.append(Decision(step, outcome, reason, persona, self.now))
+
+    def stop(self, step: str, outcome: str, reason: str) -> None:
+        self.stopped = step
+        self.decide(step, outcome, reason)
+
+    @property
+    def is_echo(self) -> bool:
+        return self.echo_of is not None
+
+    def walk(self) -> Iterator[Turn]:
+        yield self
+        for follow in self.followups:
+            yield from follow.walk()
+
+
+# -- collaborator protocols -----------------------------------------------------------------
+
+
+class RoleSource(Protocol):
+    def resolve(self, user: User) -> Role: ...
+
+
+class PlatformRoles:
+    """Default: trust the role the adapter mapped from the platform."""
+
+    def resolve(self, user: User) -> Role:
+        return user.role
+
+
+class Gate(Protocol):
+    """A per-persona gate (step 6): None lets the persona speak, a string says why not."""
+
+    name: str
+
+    def check(self, turn: Turn, persona: str) -> str | None: ...
+
+
+class Observer(Protocol):
+    """Sees every recorded message, in order (ping-pong and quiet trackers, counters)."""
+
+    def observe(self, message: Message, turn: Turn) -> None: ...
+
+
+class OutboundStep(Protocol):
+    """Takes an Outgoing and returns it (maybe changed) or None to refuse it, with a reason."""
+
+    name: str
+
+    async def apply(self, out: Outgoing, send: SendContext) -> Outgoing | None: ...
+
+
+@dataclass(slots=True)
+class SendContext:
+    turn: Turn | None
+    decisions: list[Decision]
+    now: float
+    persona: Persona | None
+
+    def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
+        self.decisions.append(Decision(step, outcome, reason, persona, self.now))
+
+
+Listener = Callable[..., Awaitable[Any]]
+CheckFn = Callable[[Turn], Awaitable[Verdict | None]]
+OutboundFilter = Callable[[Outgoing, SendContext], Awaitable[Outgoing | None]]
+
+
+# -- inbound steps ----------------------------------------------------------------------------
+
+
+class EchoStep:
+    """Drop duplicates of a platform message id; mark the messages our personas wrote."""
+
+    name = "echo"
+
+    def __init__(self, dispatcher: Dispatcher, window: int) -> None:
+        self.dispatcher = dispatcher
+        self.window = window
+        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+
+    def seen(self, message: Message) -> bool:
+        return message.key in self._seen
+
+    def remember(self, message: Message) -> None:
+        self._seen[message.key] = None
+        if len(self._seen) > self.window:
+            self._seen.popitem(last=False)
+
+    async def run(self, turn: Turn) -> None:
+        message = turn.message
+        if message.key in self._seen:
+            turn.stop(self.name, "dropped", "duplicate of a message already handled")
+            return
+        self.remember(message)
+        persona = message.author.persona
+        if persona is None:
+            found = self.dispatcher.personas.by_account(message.platform, message.author.id)
+            persona = found.id if found else None
+        if persona is not None:
+            turn.echo_of = persona
+
+
+class RecordStep:
+    """Queue the message for the store and feed the observers. Never waits on the disk."""
+
+    name = "record"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def run(self, turn: Turn) -> None:
+        dispatcher = self.dispatcher
+        if dispatcher.store is not None and dispatcher.recording:
+            dispatcher.store.messages.record(turn.message)
+        for observer in dispatcher.observers:
+            try:
+                observer.observe(turn.message, turn)
+            except Exception:  # noqa: BLE001 - a broken observer never loses the message
+                log.exception("observer %r failed", observer)
+
+
+class CheckStep:
+    """Inbound checks (the Warden). A removal stops the flow; a failing check is skipped."""
+
+    name = "checks"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def run(self, turn: Turn) -> None:
+        if turn.is_echo:
+            return  # our own words are checked on the way out, not as chat
+        for check, _owner in self.dispatcher.checks:
+            try:
+                verdict = await check(turn)
+            except Exception as error:  # noqa: BLE001
+                log.exception("check %r failed; skipped", check)
+                turn.decide(self.name, "error", f"check failed and was skipped: {error}")
+                continue
+            if verdict is None or verdict.action == "allow":
+                continue
+            turn.verdicts.append(verdict)
+            if verdict.removes:
+                turn.stop(self.name, "removed", f"{verdict.action}: {verdict.reason}")
+                return
+            turn.decide(self.name, "flagged", f"{verdict.action}: {verdict.reason}")
+
+
+class CommandStep:
+    """`!command`: run it and stop. Unknown commands stop silently: they are other bots'."""
+
+    name = "commands"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def run(self, turn: Turn) -> None:
+        message = turn.message
+        if turn.is_echo or message.author.is_bot or message.kind is MessageKind.NOTICE:
+            return  # bot and persona text never runs a command
+        prefix = self.dispatcher.prefix_for(message.room)
+        text = message.text
+        if not text.startswith(prefix) or len(text) == len(prefix):
+            return
+        if not text[len(prefix)].isalpha():
+            return  # "!!!" is excitement, not a command
+        dispatcher = self.dispatcher
+
+        async def reply(content: Any) -> None:
+            await dispatcher.send(
+                Outgoing(message.room, str(content), persona=None, reply_to=message.id,
+                         cause=message.id),
+                turn=turn,
+            )
+
+        outcome = await dispatcher.commands.execute(
+            text[len(prefix):], bot=dispatcher.bot, user=message.author, role=turn.role,
+            source=Scope.CHAT, reply=reply, room=message.room, message=message,
+            prefix=prefix, turn=turn,
+        )
+        turn.command = outcome.command or None
+        reasons = {
+            "ok": f"ran {prefix}{outcome.command}",
+            "unknown": f"unknown command {prefix}{outcome.command} ignored",
+            "denied": f"{prefix}{outcome.command}: {outcome.detail}",
+            "cooldown": f"{prefix}{outcome.command}: {outcome.detail}",
+            "usage": f"{prefix}{outcome.command}: usage: {outcome.detail}",
+            "error": f"{prefix}{outcome.command} failed: {outcome.detail}",
+            "empty": "empty command",
+        }
+        turn.stop(self.name, "command", reasons[outcome.status])
+
+
+def alias_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole-word, case-insensitive, optional '@': "@Luna!!!" yes, "lunar", "@lunatic1" no.
+
+    Not preceded by a word character or '@' (so "me@luna.example" is not a mention), not
+    followed by a word character.
+    """
+    alternatives = "|".join(
+        r"\s+".join(re.escape(part) for part in name.split())
+        for name in sorted(names, key=len, reverse=True)
+        if name
+    )
+    return re.compile(rf"(?<![\w@])@?(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+class AddressingStep:
+    """Which personas are spoken to: the DM rule and the mention rule."""
+
+    name = "addressing"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self._patterns: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {}
+
+    def mentions(self, persona: Persona, message: Message) -> str | None:
+        if message.mentions:
+            account = persona.account(message.platform)
+            if persona.id in message.mentions or (account and account in message.mentions):
+                return "platform mention"
+        names = persona.names()
+        cached = self._patterns.get(persona.id)
+        if cached is None or cached[0] != names:
+            cached = (names, alias_pattern(names))
+            self._patterns[persona.id] = cached
+        match = cached[1].search(message.text)
+        return f"named as {match.group(0)!r}" if match else None
+
+    async def run(self, turn: Turn) -> None:
+        message = turn.message
+        dispatcher = self.dispatcher
+        if message.kind is MessageKind.NOTICE and not turn.is_echo:
+            turn.decide(self.name, "skipped", "notices from others are never answered")
+            return
+        if (message.author.is_bot and not turn.is_echo
+                and not dispatcher.settings.answer_bots):
+            turn.decide(self.name, "skipped", "other bots are not answered (answer_bots off)")
+            return
+        if turn.echo_of == SYSTEM_PERSONA:
+            return  # the bot's own voice (command replies) addresses nobody
+        room = message.room
+        present = dispatcher.personas.present_in(room)
+        if room.is_private:
+            if not room.personas:
+                default = dispatcher.personas.default
+                present = [default] if default is not None and default.enabled else []
+            for persona in present:
+                if persona.id != turn.echo_of:
+                    turn.addressed[persona.id] = "direct room"
+                    turn.decide(self.name, "addressed", "direct room", persona.id)
+            return
+        for persona in present:
+            if persona.id == turn.echo_of:
+                continue
+            why = self.mentions(persona, message)
+            if why:
+                turn.addressed[persona.id] = why
+                turn.decide(self.name, "addressed", why, persona.id)
+            elif not turn.is_echo:
+                turn.decide(self.name, "skipped", "not mentioned in a group room", persona.id)
+
+
+class GateStep:
+    """Per-persona gates decide who of the addressed may speak now."""
+
+    name = "gates"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def run(self, turn: Turn) -> None:
+        limit = self.dispatcher.settings.max_echo_depth
+        for persona in turn.addressed:
+            if turn.depth >= limit:
+                turn.decide(self.name, "suppressed", f"reply chain deeper than {limit}", persona)
+                continue
+            for gate in self.dispatcher.gates:
+                reason = gate.check(turn, persona)
+                if reason:
+                    turn.decide(gate.name, "suppressed", reason, persona)
+                    break
+            else:
+                turn.speakers.append(persona)
+
+
+class ListenerStep:
+    name = "listeners"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def run(self, turn: Turn) -> None:
+        await self.dispatcher.emit("message", turn)
+
+
+# -- outbound steps ---------------------------------------------------------------------------
+
+
+class CogFilterStep:
+    """Cog outbound filters (the Warden's link and mention check on persona text)."""
+
+    name = "outbound-filters"
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def apply(self, out: Outgoing, send: SendContext) -> Outgoing | None:
+        for filter_fn, _owner in self.dispatcher.outbound_filters:
+            try:
+                result = await filter_fn(out, send)
+            except Exception:  # noqa: BLE001 - fail closed: an unchecked text is not sent
+                log.exception("outbound filter %r failed", filter_fn)
+                send.decide(self.name, "refused", "an outbound check failed", out.persona)
+                return None
+            if result is None:
+                return None
+            out = result
+        return out
+
+
+_MASS_MENTION = re.compile(r"@(everyone|here|room|channel|all)\b", re.IGNORECASE)
+_ROLE_MENTION = re.compile(r"<@&\d+>")
+_LEADING_COMMAND = re.compile(r"^\s*[!/.$?~]")
+_ZWSP = "\u200b"
+
+
+class SafetyStep:
+    """No mass mentions and no command prefixes in anything we send: LLM text and custom
+    commands can never ping a room or make another bot (or us) run a command."""
+
+    name = "safety"
+
+    async def apply(self, out: Outgoing, send: SendContext) -> Outgoing | None:
+        text = out.text
+        cleaned = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+        cleaned = _ROLE_MENTION.sub("@role", cleaned)
+        if _LEADING_COMMAND.match(cleaned):
+            cleaned = _ZWSP + cleaned.lstrip()
+        if cleaned != text:
+            send.decide(self.name, "changed", "neutralised a mass mention or command prefix",
+                        out.persona)
+            return out.with_text(cleaned)
+        return out
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+class LengthStep:
+    """The platform's and the persona's length limit; one line where the platform wants it."""
+
+    name = "length"
+
+    async def apply(self, out: Outgoing, send: SendContext) -> Outgoing | None:
+        limits = limits_for(out.room.platform)
+        limit = limits.max_length
+        one_line = limits.one_line
+        if send.persona is not None:
+            limit = min(limit, send.persona.style.max_length)
+            one_line = one_line or send.persona.style.one_line
+        text = out.text.strip()
+        if one_line:
+            text = " ".join(text.split())
+        if not text:
+            send.decide(self.name, "refused", "nothing to say (empty text)", out.persona)
+            return None
+        if len(text) > limit:
+            text = shorten(text, limit)
+            send.decide(self.name, "changed", f"shortened to {limit} characters", out.persona)
+        return out if text == out.text else out.with_text(text)
+
+
+# -- the dispatcher ---------------------------------------------------------------------------
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        personas: PersonaRegistry,
+        commands: CommandRegistry,
+        settings: DispatchSettings | None = None,
+        store: Store | None = None,
+        roles: RoleSource | None = None,
+        bot: Any = None,
+    ) -> None:
+        self.clock = clock
+        self.personas = personas
+        self.commands = commands
+        self.settings = settings or DispatchSettings()
+        self.store = store
+        self.recording = store is not None
+        self.roles: RoleSource = roles or PlatformRoles()
+        self.bot = bot
+        self.adapters: dict[Platform, Adapter] = {}
+        self.observers: list[Observer] = []
+        self.gates: list[Gate] = []
+        self.checks: list[tuple[CheckFn, Any]] = []
+        self.outbound_filters: list[tuple[OutboundFilter, Any]] = []
+        self.listeners: dict[str, list[tuple[Listener, Any]]] = {}
+        self.prefixes: dict[str, str] = {}  # room key -> command prefix
+        self.default_prefix = "!"
+        self.echo = EchoStep(self, self.settings.dedupe_window)
+        self.steps: list[Any] = [
+            self.echo,
+            RecordStep(self),
+            CheckStep(self),
+            CommandStep(self),
+            AddressingStep(self),
+            GateStep(self),
+            ListenerStep(self),
+        ]
+        self.outbound: list[OutboundStep] = [CogFilterStep(self), SafetyStep(), LengthStep()]
+        self.recent: deque[Turn] = deque(maxlen=200)
+        self.loose_decisions: deque[Decision] = deque(maxlen=500)
+        self.handled = 0
+        self._inflight: set[asyncio.Task] = set()
+
+    # -- registration (cogs and rules plug in here) ------------------------------------------
+
+    def add_listener(self, event: str, fn: Listener, owner: Any = None) -> None:
+        self.listeners.setdefault(event, []).append((fn, owner))
+
+    def add_check(self, fn: CheckFn, owner: Any = None) -> None:
+        self.checks.append((fn, owner))
+
+    def add_outbound_filter(self, fn: OutboundFilter, owner: Any = None) -> None:
+        self.outbound_filters.append((fn, owner))
+
+    def remove_owner(self, owner: Any) -> None:
+        for event, entries in self.listeners.items():
+            self.listeners[event] = [e for e in entries if e[1] is not owner]
+        self.checks = [c for c in self.checks if c[1] is not owner]
+        self.outbound_filters = [f for f in self.outbound_filters if f[1] is not owner]
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters[adapter.platform] = adapter
+
+    def prefix_for(self, room: Room) -> str:
+        return self.prefixes.get(room.key, self.default_prefix)
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def handle(self, message: Message, *, depth: int = 0) -> Turn:
+        """Run ``message`` through every step; return what was decided."""
+        turn = Turn(message, self.roles.resolve(message.author), depth, self.clock.now())
+        for step in self.steps:
+            try:
+                await step.run(turn)
+            except Exception as error:  # noqa: BLE001 - one failing step never loses a message
+                log.exception("dispatch step %s failed", step.name)
+                turn.decide(step.name, "error", f"{type(error).__name__}: {error}")
+            if turn.stopped:
+                break
+        self.handled += 1
+        self.recent.append(turn)
+        return turn
+
+    async def submit(self, message: Message) -> None:
+        """Adapters' entry point: handle in the background so a slow reply blocks nobody."""
+        task = asyncio.get_running_loop().create_task(self._guarded(message))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _guarded(self, message: Message) -> None:
+        try:
+            await self.handle(message)
+        except Exception:  # noqa: BLE001
+            log.exception("handling message %s failed", message.id)
+
+    async def drain(self) -> None:
+        """Wait for every message submitted so far (and what they caused) to finish."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    async def emit(self, event: str, *args: Any) -> None:
+        turn = args[0] if args and isinstance(args[0], Turn) else None
+        for fn, owner in list(self.listeners.get(event, ())):
+            try:
+                await fn(*args)
+            except Exception as error:  # noqa: BLE001
+                name = getattr(owner, "name", repr(owner))
+                log.exception("listener %s.%s failed", name, getattr(fn, "__name__", fn))
+                if turn is not None:
+                    turn.decide("listeners", "error", f"{name}: {type(error).__name__}: {error}")
+
+    # -- outbound ----------------------------------------------------------------------------
+
+    async def send(self, out: Outgoing, *, turn: Turn | None = None) -> Message | None:
+        """Pass ``out`` through the outbound gate, send it, and feed the echo back in."""
+        persona = self.personas.get(out.persona) if out.persona else None
+        decisions = turn.decisions if turn is not None else self.loose_decisions
+        send = SendContext(turn, decisions, self.clock.now(), persona)  # type: ignore[arg-type]
+        for step in self.outbound:
+            result = await step.apply(out, send)
+            if result is None:
+                if not decisions or decisions[-1].step != step.name:
+                    send.decide(step.name, "refused", "refused by the outbound gate", out.persona)
+                return None
+            out = result
+        return await self.deliver(out, send)
+
+    async def deliver(self, out: Outgoing, send: SendContext) -> Message | None:
+        """Hand a cleared Outgoing to its adapter (rate-limit queues call this later)."""
+        adapter = self.adapters.get(out.room.platform)
+        if adapter is None:
+            send.decide("send", "error", f"no {out.room.platform.value} adapter", out.persona)
+            return None
+        try:
+            sent = await adapter.send(out)
+        except AdapterError as error:
+            send.decide("send", "error", str(error), out.persona)
+            log.warning("send to %s failed: %s", out.room.key, error)
+            return None
+        except Exception as error:  # noqa: BLE001
+            log.exception("send to %s failed", out.room.key)
+            send.decide("send", "error", f"{type(error).__name__}: {error}", out.persona)
+            return None
+        send.decide("send", "sent", sent.text[:80], out.persona or SYSTEM_PERSONA)
+        turn = send.turn
+        if turn is not None:
+            turn.sent.append(sent)
+        echo = await self.handle(sent, depth=(turn.depth + 1) if turn is not None else 1)
+        if turn is not None:
+            turn.followups.append(echo)
+        return sent

@@ -1,0 +1,60 @@
+"""Logging: a rotating file in `data/logs/`, plus the terminal.
+
+Secrets are SecretStr in settings, so they never reach a log line by accident; as a second
+guard, a filter masks anything that looks like a bearer token or an access token.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from pathlib import Path
+
+LOG_FILE = "sanctum.log"
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+_SECRETS = re.compile(
+    r"(?i)(bearer\s+|access_token[\"'=:\s]+|api[_-]?key[\"'=:\s]+|password[\"'=:\s]+)"
+    r"([A-Za-z0-9._~+/=-]{6,})"
+)
+
+
+class RedactSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _SECRETS.sub(lambda m: m.group(1) + "***", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def setup_logging(data_dir: Path, *, level: str = "INFO", console_level: str = "WARNING",
+                  stream=None) -> logging.handlers.RotatingFileHandler:
+    """Log everything at ``level`` to data/logs/sanctum.log and ``console_level`` to stderr."""
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_sanctum", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(logging.DEBUG)
+    redact = RedactSecrets()
+    file_handler = logging.handlers.RotatingFileHandler(
+        log_dir / LOG_FILE, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+    file_handler.setLevel(level.upper())
+    file_handler.setFormatter(logging.Formatter(_FORMAT))
+    file_handler.addFilter(redact)
+    file_handler._sanctum = True  # type: ignore[attr-defined]
+    term = logging.StreamHandler(stream or sys.stderr)
+    term.setLevel(console_level.upper())
+    term.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    term.addFilter(redact)
+    term._sanctum = True  # type: ignore[attr-defined]
+    root.addHandler(file_handler)
+    root.addHandler(term)
+    for noisy in ("aiosqlite", "asyncio", "httpx", "httpcore", "openai", "nio", "discord",
+                  "twitchio", "aiohttp.access", "markdown_it"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return file_handler

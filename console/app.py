@@ -1,0 +1,146 @@
+"""The admin console: prompt_toolkit in the bot's own event loop.
+
+``PromptSession.prompt_async()`` runs in the same loop as the adapters and the dispatcher (no
+thread), and ``patch_stdout()`` makes chat, replies and logs print above the prompt. The
+console runs the shared command registry as OWNER, so console-only commands (spawn, purge,
+cogs...) live beside the chat commands without ever being reachable from chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import sys
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.patch_stdout import patch_stdout
+from rich.console import Console as RichConsole
+from rich.markup import escape
+
+from bot.commands import Scope
+from bot.message import Message, Role
+from console.completion import CommandCompleter
+
+PROMPT = "sanctum> "
+
+
+class AdminConsole:
+    def __init__(self, bot: Any, *, interactive: bool = True, input: Any = None,
+                 output: Any = None) -> None:
+        self.bot = bot
+        self.interactive = interactive
+        self._input = input
+        self._output = output
+        self.session: PromptSession | None = None
+        self.last_failed = False
+        bot.local.subscribe(self.on_local_message)
+
+    # -- output ----------------------------------------------------------------------------
+
+    def rich(self) -> RichConsole:
+        # Built per print: under patch_stdout, sys.stdout is a proxy that must be looked up late.
+        return RichConsole(file=sys.stdout, highlight=False, soft_wrap=True,
+                           force_terminal=self.interactive and sys.stdout.isatty() or None)
+
+    async def print(self, content: Any) -> None:
+        self.show(content)
+
+    def show(self, content: Any) -> None:
+        console = self.rich()
+        if isinstance(content, str):
+            console.print(escape(content))
+        else:
+            console.print(content)
+
+    def on_local_message(self, message: Message) -> None:
+        if message.author.id == self.bot.local.owner.id:
+            return
+        self.show(f"[{message.room.label}] {message.author.label}: {message.text}")
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def execute(self, text: str) -> bool:
+        """Run one console line; True when it succeeded. Never raises."""
+        text = text.strip()
+        if not text:
+            return True
+        try:
+            outcome = await self.bot.commands.execute(
+                text, bot=self.bot, user=self.bot.local.owner, role=Role.OWNER,
+                source=Scope.CONSOLE, reply=self.print, prefix="",
+            )
+        except Exception as error:  # noqa: BLE001 - nothing typed here takes the bot down
+            self.show(f"error: {type(error).__name__}: {error}")
+            return False
+        if outcome.status == "unknown":
+            self.show(f"unknown command: {outcome.command} (try help)")
+        return not outcome.failed
+
+    # -- the interactive loop ----------------------------------------------------------------
+
+    def toolbar(self) -> str:
+        bot = self.bot
+        platforms = " ".join(
+            f"{name}:{'up' if adapter.connected else adapter.state}"
+            for name, adapter in ((a.name, a) for a in bot.adapters.values()))
+        per_minute = getattr(bot, "messages_per_minute", lambda: None)()
+        rate = f" | {per_minute} msg/min" if per_minute is not None else ""
+        llm_busy = getattr(bot.llm.stats, "in_flight", 0)
+        return f" {platforms}{rate} | LLM in flight: {llm_busy} | help for commands "
+
+    def make_session(self) -> PromptSession:
+        history_path = self.bot.settings.data_dir / self.bot.settings.console.history_file
+        try:
+            history = FileHistory(str(history_path))
+        except OSError:
+            history = InMemoryHistory()
+        return PromptSession(
+            history=history,
+            completer=CommandCompleter(self.bot),
+            complete_while_typing=False,
+            bottom_toolbar=self.toolbar,
+            input=self._input,
+            output=self._output,
+        )
+
+    async def run(self) -> None:
+        """Prompt until `quit`, Ctrl-D, or a stop request (SIGTERM)."""
+        self.session = self.make_session()
+        stop = asyncio.ensure_future(self.bot.stop_requested.wait())
+        with patch_stdout(raw=True):
+            self.show("Sanctum console. Type help for commands, quit or Ctrl-D to leave.")
+            for error in getattr(self.bot, "persona_errors", []):
+                self.show(f"persona not loaded: {error}")
+            for error in getattr(self.bot, "cog_errors", []):
+                self.show(f"cog not loaded: {error}")
+            try:
+                while not self.bot.stop_requested.is_set():
+                    prompt = asyncio.ensure_future(self.session.prompt_async(PROMPT))
+                    done, _ = await asyncio.wait({prompt, stop},
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    if prompt not in done:
+                        prompt.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await prompt
+                        break
+                    try:
+                        text = prompt.result()
+                    except KeyboardInterrupt:
+                        continue  # Ctrl-C clears the line
+                    except EOFError:
+                        break  # Ctrl-D quits cleanly
+                    self.last_failed = not await self.execute(text)
+            finally:
+                stop.cancel()
+
+
+def capture_console(bot: Any) -> tuple[AdminConsole, io.StringIO]:
+    """A non-interactive console whose output goes to a string (automation and tests)."""
+    buffer = io.StringIO()
+    console = AdminConsole(bot, interactive=False)
+    console.rich = lambda: RichConsole(file=buffer, highlight=False, soft_wrap=True,  # type: ignore[method-assign]
+                                       width=120)
+    return console, buffer
