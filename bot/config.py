@@ -47,7 +47,7 @@ class StoreSettings(BaseModel):
     filename: str = "sanctum.db"
     flush_interval_s: float = 0.05
     flush_batch: int = 500
-    max_message_chars: int = 16000  # longer text is stored truncated, and says so
+    max_message_chars: int = 131_072  # longer text is stored truncated, and marked so
 
 
 class DispatchSettings(BaseModel):
