@@ -22,6 +22,7 @@ from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.llm.base import LLM
+from bot.llm.outage import OutageNotices
 from bot.memory.store import Store
 from bot.message import Platform
 from bot.personas import PersonaRegistry, load_persona_dir
@@ -30,18 +31,10 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
-def make_llm(settings: Settings) -> LLM:
-    try:
-        from bot.llm.factory import make_llm as factory
-    except ImportError:  # the production client is optional at this layer
-        factory = None
-    if factory is not None:
-        return factory(settings.llm)
-    from bot.llm.offline import OfflineProvider
+def make_llm(settings: Settings, clock: Clock) -> LLM:
+    from bot.llm.factory import make_llm as factory
 
-    if settings.llm.base_url:
-        log.warning("no OpenAI client available; answering offline")
-    return OfflineProvider()
+    return factory(settings.llm, clock=clock)
 
 
 class Sanctum:
@@ -57,7 +50,8 @@ class Sanctum:
         self.clock = clock or SystemClock()
         self.virtual_time = isinstance(self.clock, VirtualClock)
         self.store = Store(settings.db_path, settings.store, clock=self.clock)
-        self.llm: LLM = llm or make_llm(settings)
+        self.llm: LLM = llm or make_llm(settings, self.clock)
+        self.outage_notices = OutageNotices(self.clock, every_s=settings.llm.outage_notice_every_s)
         self.personas = PersonaRegistry(default=settings.default_persona)
         self.persona_errors: list[str] = []
         self.commands = CommandRegistry(self.clock)
@@ -117,11 +111,25 @@ class Sanctum:
                 log.error("cog not loaded: %s", error)
         if connect_platforms:
             await self._connect_platforms()
+            await self._probe_llm()
         if not self.virtual_time:
             self._background.append(asyncio.get_running_loop().create_task(
                 self.scheduler.run_forever(), name="scheduler"))
         self._started = True
         await self.dispatcher.emit("ready")
+
+    async def _probe_llm(self) -> None:
+        """Ask the endpoint what it can do (embeddings, structured output); never fatal."""
+        probe = getattr(self.llm, "probe", None)
+        if self.llm.offline or probe is None:
+            log.info("language model: offline provider (no endpoint configured)")
+            return
+        try:
+            capabilities = await probe()
+        except Exception as error:  # noqa: BLE001 - an endpoint down at start is not fatal
+            log.warning("language model probe failed: %s", error)
+            return
+        log.info("language model %s: %s", self.llm.name, capabilities.summary())
 
     async def _connect_platforms(self) -> None:
         """Connect the platforms that are configured; a failure never stops the bot."""

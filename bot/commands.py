@@ -504,11 +504,16 @@ class CommandRegistry:
             await reply(f"Usage: {cmd.usage(prefix)}")
             return Outcome("usage", name, "subcommand missing")
         if source is not Scope.CONSOLE and role < Role.ADMIN:
-            left = self.cooldowns.hit(("user", name, user.key), cmd.user_cooldown)
-            if not left and room is not None:
-                left = self.cooldowns.hit(("room", name, room.key), cmd.room_cooldown)
+            # Look at both before starting either: a refused call must not cost a cooldown.
+            user_key = ("user", name, user.key)
+            room_key = ("room", name, room.key) if room is not None else None
+            left = max(self.cooldowns.remaining(user_key),
+                       self.cooldowns.remaining(room_key) if room_key else 0.0)
             if left:
                 return Outcome("cooldown", name, f"cooldown {left:.1f} s left")
+            self.cooldowns.hit(user_key, cmd.user_cooldown)
+            if room_key:
+                self.cooldowns.hit(room_key, cmd.room_cooldown)
         try:
             args, kwargs = bind_arguments(cmd, args_text)
         except UsageError as error:

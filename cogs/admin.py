@@ -101,7 +101,13 @@ class Admin(Cog, name="admin"):
         label = "offline provider (no endpoint configured)" if llm.offline else llm.name
         table.add_row("language model", f"{label}; {stats.calls} calls, {stats.failures} failed"
                       f"{latency}; tokens {stats.prompt_tokens} in / "
-                      f"{stats.completion_tokens} out")
+                      f"{stats.completion_tokens} out; {stats.in_flight} in flight")
+        capabilities = getattr(llm, "capabilities", None)
+        if capabilities is not None:
+            table.add_row("endpoint", capabilities.summary())
+        breaker = getattr(llm, "breaker", None)
+        if breaker is not None:
+            table.add_row("circuit", breaker.describe())
         try:
             store = await bot.store.status()
         except Exception as error:  # noqa: BLE001

@@ -38,6 +38,12 @@ class Steward(Cog, name="steward"):
         except LLMError as error:
             turn.decide("steward", "error", f"no reply: {error}", persona.id)
             self.log.warning("%s could not answer in %s: %s", persona.id, message.room.key, error)
+            # During an outage each room hears one short notice per window, not a pile-up.
+            notice = self.bot.outage_notices.notice_for(message.room.key)
+            if notice:
+                await self.bot.dispatcher.send(
+                    Outgoing(message.room, notice, persona=persona.id, reply_to=message.id,
+                             cause=message.id), turn=turn)
             return
         await self.bot.dispatcher.send(
             Outgoing(message.room, completion.text, persona=persona.id, reply_to=message.id,

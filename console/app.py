@@ -9,12 +9,12 @@ cogs...) live beside the chat commands without ever being reachable from chat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import sys
 from typing import Any
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console as RichConsole
@@ -91,6 +91,17 @@ class AdminConsole:
         llm_busy = getattr(bot.llm.stats, "in_flight", 0)
         return f" {platforms}{rate} | LLM in flight: {llm_busy} | help for commands "
 
+    @staticmethod
+    def key_bindings() -> KeyBindings:
+        bindings = KeyBindings()
+
+        @bindings.add("c-c")
+        def _clear_line(event: Any) -> None:
+            # Ctrl-C clears what is typed; it never stops the bot.
+            event.app.current_buffer.reset()
+
+        return bindings
+
     def make_session(self) -> PromptSession:
         history_path = self.bot.settings.data_dir / self.bot.settings.console.history_file
         try:
@@ -99,6 +110,7 @@ class AdminConsole:
             history = InMemoryHistory()
         return PromptSession(
             history=history,
+            key_bindings=self.key_bindings(),
             completer=CommandCompleter(self.bot),
             complete_while_typing=False,
             bottom_toolbar=self.toolbar,
@@ -109,7 +121,7 @@ class AdminConsole:
     async def run(self) -> None:
         """Prompt until `quit`, Ctrl-D, or a stop request (SIGTERM)."""
         self.session = self.make_session()
-        stop = asyncio.ensure_future(self.bot.stop_requested.wait())
+        watcher = asyncio.ensure_future(self._exit_on_stop())
         with patch_stdout(raw=True):
             self.show("Sanctum console. Type help for commands, quit or Ctrl-D to leave.")
             for error in getattr(self.bot, "persona_errors", []):
@@ -118,23 +130,22 @@ class AdminConsole:
                 self.show(f"cog not loaded: {error}")
             try:
                 while not self.bot.stop_requested.is_set():
-                    prompt = asyncio.ensure_future(self.session.prompt_async(PROMPT))
-                    done, _ = await asyncio.wait({prompt, stop},
-                                                 return_when=asyncio.FIRST_COMPLETED)
-                    if prompt not in done:
-                        prompt.cancel()
-                        with contextlib.suppress(asyncio.CancelledError, Exception):
-                            await prompt
-                        break
                     try:
-                        text = prompt.result()
+                        text = await self.session.prompt_async(PROMPT)
                     except KeyboardInterrupt:
                         continue  # Ctrl-C clears the line
                     except EOFError:
                         break  # Ctrl-D quits cleanly
                     self.last_failed = not await self.execute(text)
             finally:
-                stop.cancel()
+                watcher.cancel()
+
+    async def _exit_on_stop(self) -> None:
+        """A stop request (SIGTERM, `quit` from automation) ends a waiting prompt."""
+        await self.bot.stop_requested.wait()
+        app = self.session.app if self.session else None
+        if app is not None and app.is_running:
+            app.exit(exception=EOFError())
 
 
 def capture_console(bot: Any) -> tuple[AdminConsole, io.StringIO]:
