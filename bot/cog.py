@@ -216,8 +216,11 @@ class CogManager:
         old = self.modules.get(module_name)
         if old is None:
             return await self.load(name)
-        saved_modules = {k: v for k, v in sys.modules.items()
-                         if k == module_name or k.startswith(module_name + ".")}
+        saved_modules = {
+            k: v
+            for k, v in sys.modules.items()
+            if k == module_name or k.startswith(module_name + ".")
+        }
         try:
             module = self._import(module_name, reload=True)
             cogs = self._instantiate(module, replacing=old)
@@ -255,58 +258,69 @@ class CogManager:
             if error.name == module_name or module_name.startswith(str(error.name) + "."):
                 raise CogError(f"no cog module {module_name}") from None
             raise CogError(f"{module_name}: {error}") from None
-        except Exception as error:  # noqa: BLE001 - a broken cog never takes the bot down
-            raise CogError(f"{module_name} failed to import: {type(error).__name__}: {error}"
-                           ) from None
+        except Exception as error:
+            raise CogError(
+                f"{module_name} failed to import: {type(error).__name__}: {error}"
+            ) from None
 
-    def _instantiate(self, module: types.ModuleType, replacing: LoadedModule | None = None
-                     ) -> list[Cog]:
+    def _instantiate(
+        self, module: types.ModuleType, replacing: LoadedModule | None = None
+    ) -> list[Cog]:
         try:
             setup = getattr(module, "setup", None)
             if setup is not None:
                 made = setup(self.bot)
                 cogs = list(made) if isinstance(made, list | tuple) else [made]
             else:
-                classes = [v for v in vars(module).values()
-                           if isinstance(v, type) and issubclass(v, Cog) and v is not Cog
-                           and v.__module__ == module.__name__]
+                classes = [
+                    v
+                    for v in vars(module).values()
+                    if isinstance(v, type)
+                    and issubclass(v, Cog)
+                    and v is not Cog
+                    and v.__module__ == module.__name__
+                ]
                 cogs = [cls(self.bot) for cls in classes]
         except CogError:
             raise
-        except Exception as error:  # noqa: BLE001
-            raise CogError(f"{module.__name__} failed to set up: {type(error).__name__}: {error}"
-                           ) from None
+        except Exception as error:
+            raise CogError(
+                f"{module.__name__} failed to set up: {type(error).__name__}: {error}"
+            ) from None
         if not cogs:
             raise CogError(f"{module.__name__} defines no cog")
-        taken = {name: cog for name, cog in self.cogs.items()
-                 if replacing is None or cog not in replacing.cogs}
+        taken = {
+            name: cog
+            for name, cog in self.cogs.items()
+            if replacing is None or cog not in replacing.cogs
+        }
         for cog in cogs:
             if cog.name in taken:
                 raise CogError(f"a cog named {cog.name!r} is already loaded")
         return cogs
 
-    async def _activate(self, module_name: str, module: types.ModuleType, cogs: list[Cog]
-                        ) -> None:
+    async def _activate(self, module_name: str, module: types.ModuleType, cogs: list[Cog]) -> None:
         done: list[Cog] = []
         try:
             for cog in cogs:
                 self._register(cog)
                 done.append(cog)
                 await cog.cog_load()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             for cog in done:
                 self._unregister(cog)
             if isinstance(error, CogError):
                 raise
-            raise CogError(f"{module_name} failed to load: {type(error).__name__}: {error}"
-                           ) from None
+            raise CogError(
+                f"{module_name} failed to load: {type(error).__name__}: {error}"
+            ) from None
         self.modules[module_name] = LoadedModule(module_name, module, cogs)
         log.info("loaded %s (%s)", module_name, ", ".join(c.name for c in cogs))
 
     async def _deactivate(self, cog: Cog) -> None:
         try:
             await cog.cog_unload()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("cog %s failed to unload cleanly", cog.name)
         self._unregister(cog)
 

@@ -29,8 +29,9 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(data_dir: Path, *, level: str = "INFO", console_level: str = "WARNING",
-                  stream=None) -> logging.handlers.RotatingFileHandler:
+def setup_logging(
+    data_dir: Path, *, level: str = "INFO", console_level: str = "WARNING", stream=None
+) -> logging.handlers.RotatingFileHandler:
     """Log everything at ``level`` to data/logs/sanctum.log and ``console_level`` to stderr."""
     log_dir = data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -42,7 +43,8 @@ def setup_logging(data_dir: Path, *, level: str = "INFO", console_level: str = "
     root.setLevel(logging.DEBUG)
     redact = RedactSecrets()
     file_handler = logging.handlers.RotatingFileHandler(
-        log_dir / LOG_FILE, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        log_dir / LOG_FILE, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
     file_handler.setLevel(level.upper())
     file_handler.setFormatter(logging.Formatter(_FORMAT))
     file_handler.addFilter(redact)
@@ -54,7 +56,17 @@ def setup_logging(data_dir: Path, *, level: str = "INFO", console_level: str = "
     term._sanctum = True  # type: ignore[attr-defined]
     root.addHandler(file_handler)
     root.addHandler(term)
-    for noisy in ("aiosqlite", "asyncio", "httpx", "httpcore", "openai", "nio", "discord",
-                  "twitchio", "aiohttp.access", "markdown_it"):
+    for noisy in (
+        "aiosqlite",
+        "asyncio",
+        "httpx",
+        "httpcore",
+        "openai",
+        "nio",
+        "discord",
+        "twitchio",
+        "aiohttp.access",
+        "markdown_it",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return file_handler

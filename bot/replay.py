@@ -37,8 +37,7 @@ def _parse_line(raw: str, number: int) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise LineError(f"line {number}: not JSON ({error.msg} at column {error.colno})"
-                        ) from None
+        raise LineError(f"line {number}: not JSON ({error.msg} at column {error.colno})") from None
     if not isinstance(data, dict):
         raise LineError(f"line {number}: expected a JSON object")
     missing = [key for key in REQUIRED if key not in data]
@@ -69,25 +68,37 @@ def summarize(turn: Turn) -> dict[str, Any]:
             decisions.append(str(decision))
     for each in turn.walk():
         for decision in each.decisions:
-            if (decision.persona and decision.persona != SYSTEM_PERSONA
-                    and decision.outcome in SUPPRESSING):
-                entry = {"persona": decision.persona, "reason": f"{decision.step}: "
-                         f"{decision.reason}"}
+            if (
+                decision.persona
+                and decision.persona != SYSTEM_PERSONA
+                and decision.outcome in SUPPRESSING
+            ):
+                entry = {
+                    "persona": decision.persona,
+                    "reason": f"{decision.step}: {decision.reason}",
+                }
                 if entry not in suppressed:
                     suppressed.append(entry)
-    return {"replies": replies, "suppressed": suppressed, "moderation": moderation,
-            "decisions": decisions}
+    return {
+        "replies": replies,
+        "suppressed": suppressed,
+        "moderation": moderation,
+        "decisions": decisions,
+    }
 
 
 class Replay:
-    def __init__(self, personas_dir: Path, *, settings: Settings | None = None,
-                 data_dir: Path | None = None) -> None:
+    def __init__(
+        self, personas_dir: Path, *, settings: Settings | None = None, data_dir: Path | None = None
+    ) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="sanctum-replay-")
         base = settings or Settings()
-        self.settings = base.model_copy(update={
-            "data_dir": data_dir or Path(self._tmp.name),  # type: ignore[union-attr]
-            "personas_dir": personas_dir,
-        })
+        self.settings = base.model_copy(
+            update={
+                "data_dir": data_dir or Path(self._tmp.name),  # type: ignore[union-attr]
+                "personas_dir": personas_dir,
+            }
+        )
         self.clock = VirtualClock(START_TS)
         self.bot = Sanctum(self.settings, clock=self.clock, llm=OfflineProvider())
         self.adapters: dict[Platform, LocalAdapter] = {}
@@ -106,8 +117,9 @@ class Replay:
     async def adapter(self, platform: Platform) -> LocalAdapter:
         adapter = self.adapters.get(platform)
         if adapter is None:
-            adapter = LocalAdapter(self.bot.personas, clock=self.clock, platform=platform,
-                                   create_lobby=False)
+            adapter = LocalAdapter(
+                self.bot.personas, clock=self.clock, platform=platform, create_lobby=False
+            )
             await self.bot.add_adapter(adapter)
             self.adapters[platform] = adapter
         return adapter
@@ -141,19 +153,33 @@ class Replay:
         persona = data.get("persona") or (default_persona.id if default_persona else None)
         private = direct or member_count == 2
         room = adapter.ensure_room(
-            data["room"], direct=direct, member_count=member_count,
+            data["room"],
+            direct=direct,
+            member_count=member_count,
             personas=(persona,) if private and persona else None,
         )
         author_id = data["author"]
         our_persona = self.bot.personas.get(author_id)
-        author = User(platform, author_id, author_id, str(data.get("author_name") or author_id),
-                      is_bot=bool(data.get("bot", False)) or our_persona is not None,
-                      role=role, persona=our_persona.id if our_persona else None)
+        author = User(
+            platform,
+            author_id,
+            author_id,
+            str(data.get("author_name") or author_id),
+            is_bot=bool(data.get("bot", False)) or our_persona is not None,
+            role=role,
+            persona=our_persona.id if our_persona else None,
+        )
         mentions = data.get("mentions") or []
         if not isinstance(mentions, list):
             raise LineError(f"line {number}: 'mentions' must be a list")
-        message = adapter.make_message(room.id, data["text"], author=author, message_id=line_id,
-                                       mentions=tuple(str(m) for m in mentions), ts=float(ts))
+        message = adapter.make_message(
+            room.id,
+            data["text"],
+            author=author,
+            message_id=line_id,
+            mentions=tuple(str(m) for m in mentions),
+            ts=float(ts),
+        )
         turn = await self.bot.dispatcher.handle(message)
         await self.bot.dispatcher.drain()
         return {"id": line_id, **summarize(turn)}
@@ -176,7 +202,8 @@ class Replay:
                 yield {"id": str(line_id), "error": str(error)}
 
 
-async def replay_lines(lines: Iterable[str], personas_dir: Path,
-                       settings: Settings | None = None) -> list[dict[str, Any]]:
+async def replay_lines(
+    lines: Iterable[str], personas_dir: Path, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     async with Replay(personas_dir, settings=settings) as replay:
         return [result async for result in replay.run(lines)]

@@ -33,12 +33,19 @@ class Scheduler:
         self._jobs: dict[str, Job] = {}
         self._running = False
 
-    def add(self, key: str, every: float, callback: Callable[[], Awaitable[object]],
-            *, first_at: float | None = None) -> Job:
+    def add(
+        self,
+        key: str,
+        every: float,
+        callback: Callable[[], Awaitable[object]],
+        *,
+        first_at: float | None = None,
+    ) -> Job:
         if every <= 0:
             raise ValueError("a periodic task needs a positive interval")
-        job = Job(key, every, callback, first_at if first_at is not None else
-                  self.clock.now() + every)
+        job = Job(
+            key, every, callback, first_at if first_at is not None else self.clock.now() + every
+        )
         self._jobs[key] = job
         return job
 
@@ -69,7 +76,7 @@ class Scheduler:
             job.runs += 1
             try:
                 await job.callback()
-            except Exception:  # noqa: BLE001 - one failing task never stops the others
+            except Exception:
                 job.failures += 1
                 log.exception("periodic task %s failed", job.key)
         return len(due)

@@ -62,10 +62,10 @@ class Admin(Cog, name="admin"):
                 continue
             for room in adapter.rooms():
                 kind = "direct" if room.is_private else "group"
-                table.add_row(room.platform.value, room.id, room.name, kind,
-                              str(room.member_count))
-        if platform and platform.lower() not in {a.platform.value for a in
-                                                 self.bot.adapters.values()}:
+                table.add_row(room.platform.value, room.id, room.name, kind, str(room.member_count))
+        if platform and platform.lower() not in {
+            a.platform.value for a in self.bot.adapters.values()
+        }:
             raise CommandError(f"{platform} is not connected")
         await ctx.reply(table)
 
@@ -74,8 +74,13 @@ class Admin(Cog, name="admin"):
         """List the personas and their aliases."""
         table = Table("id", "name", "aliases", "enabled", "model", title="personas")
         for persona in self.bot.personas:
-            table.add_row(persona.id, persona.name, ", ".join(persona.aliases),
-                          "yes" if persona.enabled else "no", persona.model or "(default)")
+            table.add_row(
+                persona.id,
+                persona.name,
+                ", ".join(persona.aliases),
+                "yes" if persona.enabled else "no",
+                persona.model or "(default)",
+            )
         await ctx.reply(table)
         for error in self.bot.persona_errors:
             await ctx.reply(f"not loaded: {error}")
@@ -87,8 +92,9 @@ class Admin(Cog, name="admin"):
         table = Table("", "", title="status", show_header=False)
         for adapter in bot.adapters.values():
             detail = ", ".join(f"{k} {v}" for k, v in adapter.status().items() if k != "state")
-            table.add_row(f"platform {adapter.name}",
-                          adapter.state + (f" ({detail})" if detail else ""))
+            table.add_row(
+                f"platform {adapter.name}", adapter.state + (f" ({detail})" if detail else "")
+            )
         rooms = sum(len(a.rooms()) for a in bot.adapters.values())
         table.add_row("rooms", str(rooms))
         table.add_row("personas", ", ".join(bot.personas.ids()) or "(none)")
@@ -99,9 +105,12 @@ class Admin(Cog, name="admin"):
         p50 = stats.latency_p50()
         latency = f", p50 {p50 * 1000:.0f} ms" if p50 is not None else ""
         label = "offline provider (no endpoint configured)" if llm.offline else llm.name
-        table.add_row("language model", f"{label}; {stats.calls} calls, {stats.failures} failed"
-                      f"{latency}; tokens {stats.prompt_tokens} in / "
-                      f"{stats.completion_tokens} out; {stats.in_flight} in flight")
+        table.add_row(
+            "language model",
+            f"{label}; {stats.calls} calls, {stats.failures} failed"
+            f"{latency}; tokens {stats.prompt_tokens} in / "
+            f"{stats.completion_tokens} out; {stats.in_flight} in flight",
+        )
         capabilities = getattr(llm, "capabilities", None)
         if capabilities is not None:
             table.add_row("endpoint", capabilities.summary())
@@ -110,12 +119,15 @@ class Admin(Cog, name="admin"):
             table.add_row("circuit", breaker.describe())
         try:
             store = await bot.store.status()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             table.add_row("store", f"unavailable: {error}")
         else:
-            table.add_row("store", f"{store['path']} ({human_size(store['size_bytes'])}, "
-                          f"schema {store['schema_version']}, {store['messages']} messages, "
-                          f"{store['pending_writes']} pending)")
+            table.add_row(
+                "store",
+                f"{store['path']} ({human_size(store['size_bytes'])}, "
+                f"schema {store['schema_version']}, {store['messages']} messages, "
+                f"{store['pending_writes']} pending)",
+            )
             table.add_row("sqlite", f"{store['sqlite_version']}, sqlite-vec {store['sqlite_vec']}")
         table.add_row("cogs", ", ".join(sorted(bot.cogs.cogs)))
         await ctx.reply(table)
@@ -131,4 +143,4 @@ def setup(bot) -> Admin:
     return Admin(bot)
 
 
-__all__ = ["Admin", "AdapterError"]
+__all__ = ["AdapterError", "Admin"]

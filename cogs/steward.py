@@ -32,7 +32,9 @@ class Steward(Cog, name="steward"):
         prompt = build_prompt(persona, message.room, history)
         try:
             completion = await self.bot.llm.complete(
-                prompt, persona_name=persona.name, model=persona.model,
+                prompt,
+                persona_name=persona.name,
+                model=persona.model,
                 temperature=persona.temperature,
             )
         except LLMError as error:
@@ -42,12 +44,24 @@ class Steward(Cog, name="steward"):
             notice = self.bot.outage_notices.notice_for(message.room.key)
             if notice:
                 await self.bot.dispatcher.send(
-                    Outgoing(message.room, notice, persona=persona.id, reply_to=message.id,
-                             cause=message.id), turn=turn)
+                    Outgoing(
+                        message.room,
+                        notice,
+                        persona=persona.id,
+                        reply_to=message.id,
+                        cause=message.id,
+                    ),
+                    turn=turn,
+                )
             return
         await self.bot.dispatcher.send(
-            Outgoing(message.room, completion.text, persona=persona.id, reply_to=message.id,
-                     cause=message.id),
+            Outgoing(
+                message.room,
+                completion.text,
+                persona=persona.id,
+                reply_to=message.id,
+                cause=message.id,
+            ),
             turn=turn,
         )
 

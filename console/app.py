@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.history import FileHistory, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console as RichConsole
 from rich.markup import escape
@@ -28,8 +28,9 @@ PROMPT = "sanctum> "
 
 
 class AdminConsole:
-    def __init__(self, bot: Any, *, interactive: bool = True, input: Any = None,
-                 output: Any = None) -> None:
+    def __init__(
+        self, bot: Any, *, interactive: bool = True, input: Any = None, output: Any = None
+    ) -> None:
         self.bot = bot
         self.interactive = interactive
         self._input = input
@@ -42,8 +43,12 @@ class AdminConsole:
 
     def rich(self) -> RichConsole:
         # Built per print: under patch_stdout, sys.stdout is a proxy that must be looked up late.
-        return RichConsole(file=sys.stdout, highlight=False, soft_wrap=True,
-                           force_terminal=self.interactive and sys.stdout.isatty() or None)
+        return RichConsole(
+            file=sys.stdout,
+            highlight=False,
+            soft_wrap=True,
+            force_terminal=(self.interactive and sys.stdout.isatty()) or None,
+        )
 
     async def print(self, content: Any) -> None:
         self.show(content)
@@ -69,10 +74,15 @@ class AdminConsole:
             return True
         try:
             outcome = await self.bot.commands.execute(
-                text, bot=self.bot, user=self.bot.local.owner, role=Role.OWNER,
-                source=Scope.CONSOLE, reply=self.print, prefix="",
+                text,
+                bot=self.bot,
+                user=self.bot.local.owner,
+                role=Role.OWNER,
+                source=Scope.CONSOLE,
+                reply=self.print,
+                prefix="",
             )
-        except Exception as error:  # noqa: BLE001 - nothing typed here takes the bot down
+        except Exception as error:
             self.show(f"error: {type(error).__name__}: {error}")
             return False
         if outcome.status == "unknown":
@@ -85,7 +95,8 @@ class AdminConsole:
         bot = self.bot
         platforms = " ".join(
             f"{name}:{'up' if adapter.connected else adapter.state}"
-            for name, adapter in ((a.name, a) for a in bot.adapters.values()))
+            for name, adapter in ((a.name, a) for a in bot.adapters.values())
+        )
         per_minute = getattr(bot, "messages_per_minute", lambda: None)()
         rate = f" | {per_minute} msg/min" if per_minute is not None else ""
         llm_busy = getattr(bot.llm.stats, "in_flight", 0)
@@ -152,6 +163,10 @@ def capture_console(bot: Any) -> tuple[AdminConsole, io.StringIO]:
     """A non-interactive console whose output goes to a string (automation and tests)."""
     buffer = io.StringIO()
     console = AdminConsole(bot, interactive=False)
-    console.rich = lambda: RichConsole(file=buffer, highlight=False, soft_wrap=True,  # type: ignore[method-assign]
-                                       width=120)
+    console.rich = lambda: RichConsole(
+        file=buffer,
+        highlight=False,
+        soft_wrap=True,  # type: ignore[method-assign]
+        width=120,
+    )
     return console, buffer

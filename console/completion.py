@@ -57,17 +57,21 @@ class CommandCompleter(Completer):
         params = [p for p in cmd.params]
         if not params:
             return []
-        param = params[min(index, len(params) - 1)] if index < len(params) or params[-1].variadic \
+        param = (
+            params[min(index, len(params) - 1)]
+            if index < len(params) or params[-1].variadic
             else None
-        if param is None or param.rest and index > params.index(param):
+        )
+        if param is None or (param.rest and index > params.index(param)):
             return []
         if param.choices:
             return list(param.choices)
         source = self.sources.get(param.name)
         return list(source()) if source else []
 
-    def get_completions(self, document: Document, complete_event: CompleteEvent
-                        ) -> Iterable[Completion]:
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
         text = document.text_before_cursor
         tokens = [t for t, _ in tokenize(text)]
         if text and not text[-1].isspace() and tokens:

@@ -11,32 +11,50 @@ from pathlib import Path
 
 from tests.conftest import PERSONAS, REPO
 
-ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO),
-       "HOME": os.environ.get("HOME", "/tmp")}
+ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "PYTHONPATH": str(REPO),
+    "HOME": os.environ.get("HOME", "/tmp"),
+}
 
 
 def sanctum(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=ENV,
-                          capture_output=True, text=True, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kw,
+    )
 
 
 def test_run_command_puts_state_under_data_dir(tmp_path):
     data = tmp_path / "elsewhere"
-    result = sanctum("--data", str(data), "--personas", str(PERSONAS), "run-command",
-                     "status", "say lobby hello luna", cwd=tmp_path)
+    result = sanctum(
+        "--data",
+        str(data),
+        "--personas",
+        str(PERSONAS),
+        "run-command",
+        "status",
+        "say lobby hello luna",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "Luna: [offline] Luna here" in result.stdout
     assert (data / "sanctum.db").exists() and (data / "logs" / "sanctum.log").exists()
     assert not (tmp_path / "data").exists()
     # A restart keeps the history.
-    again = sanctum("--data", str(data), "--personas", str(PERSONAS), "run-command", "status",
-                    cwd=tmp_path)
+    again = sanctum(
+        "--data", str(data), "--personas", str(PERSONAS), "run-command", "status", cwd=tmp_path
+    )
     assert "4 messages" in again.stdout or "messages" in again.stdout
 
 
 def test_run_command_exit_status_reflects_failure(tmp_path):
-    result = sanctum("--personas", str(PERSONAS), "run-command", "status", "nonsense",
-                     cwd=tmp_path)
+    result = sanctum("--personas", str(PERSONAS), "run-command", "status", "nonsense", cwd=tmp_path)
     assert result.returncode == 1
     assert "unknown command: nonsense" in result.stdout
 
@@ -50,7 +68,12 @@ def test_commands_piped_on_stdin(tmp_path):
 def test_headless_runs_until_sigterm_and_shuts_down_cleanly(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "--no-console", "--personas", str(PERSONAS)],
-        cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen = []
         while not any("running headless" in line for line in seen):
@@ -73,8 +96,9 @@ def test_bad_config_is_a_clear_error(tmp_path):
     result = sanctum("run-command", "status", cwd=tmp_path)
     assert result.returncode == 2
     assert "invalid TOML" in result.stderr
-    missing = sanctum("--config", str(tmp_path / "nope.toml"), "run-command", "status",
-                      cwd=tmp_path)
+    missing = sanctum(
+        "--config", str(tmp_path / "nope.toml"), "run-command", "status", cwd=tmp_path
+    )
     assert missing.returncode == 2 and "not found" in missing.stderr
 
 

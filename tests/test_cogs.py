@@ -80,10 +80,14 @@ async def test_load_unload_reload_and_rollback(app, plugin_dir):
     assert turn.sent and turn.sent[0].text.startswith("pong")
 
     # A cog_load that raises also rolls back.
-    write(plugin_dir, GOOD.replace("{VERSION}", "v3") + '''
+    write(
+        plugin_dir,
+        GOOD.replace("{VERSION}", "v3")
+        + """
     async def cog_load(self):
         raise RuntimeError("refuses to start")
-''')
+""",
+    )
     with pytest.raises(CogError, match="previous version is still running"):
         await app.cogs.reload("echoer")
     assert (await run(app, "!ping")).sent
@@ -94,7 +98,7 @@ async def test_load_unload_reload_and_rollback(app, plugin_dir):
 
 
 async def test_load_errors_are_one_line(app):
-    with pytest.raises(CogError, match="no cog module cogs.nothing_here"):
+    with pytest.raises(CogError, match=r"no cog module cogs\.nothing_here"):
         await app.cogs.load("nothing_here")
     with pytest.raises(CogError, match="already loaded"):
         await app.cogs.load("steward")

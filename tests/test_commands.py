@@ -38,8 +38,9 @@ def registry() -> tuple[CommandRegistry, VirtualClock]:
 
 async def run(reg, text, role=Role.EVERYONE, source=Scope.CHAT, user=ANN):
     out = Recorder()
-    outcome = await reg.execute(text, bot=None, user=user, role=role, source=source,
-                                reply=out, room=ROOM, prefix="!")
+    outcome = await reg.execute(
+        text, bot=None, user=user, role=role, source=source, reply=out, room=ROOM, prefix="!"
+    )
     return outcome, out.lines
 
 
@@ -60,8 +61,9 @@ async def test_typed_arguments_and_usage():
     assert outcome.status == "ok" and lines == ["news/10/5/Follow   the   stream!"]
     outcome, lines = await run(reg, "timer news ten")
     assert outcome.status == "usage"
-    assert lines == ["Usage: !timer NAME MINUTES [LINES] [TEXT...] (MINUTES must be a whole "
-                     "number)"]
+    assert lines == [
+        "Usage: !timer NAME MINUTES [LINES] [TEXT...] (MINUTES must be a whole number)"
+    ]
     outcome, lines = await run(reg, "timer")
     assert "NAME is missing" in lines[0]
 
@@ -187,5 +189,5 @@ def test_bind_arguments_rest_keeps_spacing():
         pass
 
     cmd = command("say")(say)
-    args, kwargs = bind_arguments(cmd, "lobby   hello   there ")
+    _args, kwargs = bind_arguments(cmd, "lobby   hello   there ")
     assert kwargs == {"room": "lobby", "text": "hello   there"}

@@ -83,8 +83,13 @@ async def test_status_rooms_personas(app):
     assert await console.execute("personas")
     assert not await console.execute("rooms matrix")
     out = buffer.getvalue()
-    for expected in ("offline provider", "sqlite-vec", "lobby", "lunabot",
-                     "matrix is not connected"):
+    for expected in (
+        "offline provider",
+        "sqlite-vec",
+        "lobby",
+        "lunabot",
+        "matrix is not connected",
+    ):
         assert expected in out
 
 

@@ -14,8 +14,7 @@ def guest(name: str = "ann", **kw) -> User:
     return User(Platform.LOCAL, name, name, name, **kw)
 
 
-async def say(app, text: str, room: str = "lobby", author: User | None = None,
-              **kw) -> Turn:
+async def say(app, text: str, room: str = "lobby", author: User | None = None, **kw) -> Turn:
     message = app.local.make_message(room, text, author=author or guest(), **kw)
     return await app.dispatcher.handle(message)
 
@@ -24,22 +23,27 @@ def replies(turn: Turn) -> list[tuple[str, str]]:
     return [(m.author.persona, m.text) for t in turn.walk() for m in t.sent]
 
 
-@pytest.mark.parametrize("text", ["@Luna!!!", "LUNABOT are you awake", "hey luna", "luna?",
-                                  "good night, Luna.", "@lunabot"])
+@pytest.mark.parametrize(
+    "text",
+    ["@Luna!!!", "LUNABOT are you awake", "hey luna", "luna?", "good night, Luna.", "@lunabot"],
+)
 async def test_aliases_address_luna(app, text):
     turn = await say(app, text)
     assert "luna" in turn.addressed
     assert replies(turn) and replies(turn)[0][0] == "luna"
 
 
-@pytest.mark.parametrize("text", ["lunar eclipse", "@lunatic123", "lunabots unite",
-                                  "mail me@luna.example", "hello everyone"])
+@pytest.mark.parametrize(
+    "text",
+    ["lunar eclipse", "@lunatic123", "lunabots unite", "mail me@luna.example", "hello everyone"],
+)
 async def test_other_words_do_not_address_luna(app, text):
     turn = await say(app, text)
     assert turn.addressed == {}
     assert replies(turn) == []
-    assert any(d.reason == "not mentioned in a group room" and d.persona == "luna"
-               for d in turn.decisions)
+    assert any(
+        d.reason == "not mentioned in a group room" and d.persona == "luna" for d in turn.decisions
+    )
 
 
 def test_alias_pattern_multiword_and_escaping():
@@ -129,8 +133,7 @@ async def test_outbound_length_limit_and_safety(app):
     assert sent is not None
     assert len(sent.text) <= app.personas.require("luna").style.max_length
     assert sent.text.endswith("…")
-    pinged = await app.dispatcher.send(Outgoing(room, "@everyone look! !ban ann",
-                                                persona="luna"))
+    pinged = await app.dispatcher.send(Outgoing(room, "@everyone look! !ban ann", persona="luna"))
     assert "@everyone" not in pinged.text and "@\u200beveryone" in pinged.text
     command = await app.dispatcher.send(Outgoing(room, "!ban ann", persona="luna"))
     assert not command.text.startswith("!")
@@ -144,8 +147,9 @@ async def test_outbound_refuses_empty_text(app):
 async def test_one_line_platform_collapses_lines(app):
     from bot.adapters.local import LocalAdapter
 
-    twitch = LocalAdapter(app.personas, clock=app.clock, platform=Platform.TWITCH,
-                          create_lobby=False)
+    twitch = LocalAdapter(
+        app.personas, clock=app.clock, platform=Platform.TWITCH, create_lobby=False
+    )
     await app.add_adapter(twitch)
     room = twitch.ensure_room("chan")
     sent = await app.dispatcher.send(Outgoing(room, "line one\nline two", persona="luna"))

@@ -18,12 +18,15 @@ def test_luna_ships_with_her_aliases():
     assert set(luna.aliases) >= {"luna", "lunabot"}
 
 
-@pytest.mark.parametrize(("content", "field"), [
-    ('name = "X"\n', "system_prompt"),
-    ('name = "X"\nsystem_prompt = "p"\n[style]\nmax_length = "long"\n', "style.max_length"),
-    ('name = "X"\nsystem_prompt = "p"\nunknown_key = 1\n', "unknown_key"),
-    ('name = ""\nsystem_prompt = "p"\n', "name"),
-])
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ('name = "X"\n', "system_prompt"),
+        ('name = "X"\nsystem_prompt = "p"\n[style]\nmax_length = "long"\n', "style.max_length"),
+        ('name = "X"\nsystem_prompt = "p"\nunknown_key = 1\n', "unknown_key"),
+        ('name = ""\nsystem_prompt = "p"\n', "name"),
+    ],
+)
 def test_invalid_file_names_file_and_field(tmp_path, content, field):
     path = tmp_path / "bad.toml"
     path.write_text(content)

@@ -32,7 +32,8 @@ async def test_replay_outputs_one_object_per_line_in_order():
     assert "offline" in by_id["1"]["replies"][0]["text"]
     assert by_id["2"]["replies"] == []
     assert by_id["2"]["suppressed"] == [
-        {"persona": "luna", "reason": "addressing: not mentioned in a group room"}]
+        {"persona": "luna", "reason": "addressing: not mentioned in a group room"}
+    ]
     assert by_id["dm"]["replies"][0]["persona"] == "luna"
     assert "not JSON" in by_id["4"]["error"]
     assert "missing required key" in by_id["5"]["error"] and "text" in by_id["5"]["error"]
@@ -72,9 +73,13 @@ def test_replay_cli(tmp_path):
     transcript = tmp_path / "t.jsonl"
     transcript.write_text("\n".join(json.dumps(x) for x in TRANSCRIPT[:3]) + "\n")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "replay", str(transcript), "--personas",
-         str(PERSONAS)], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+        [sys.executable, "-m", "bot.cli", "replay", str(transcript), "--personas", str(PERSONAS)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["1", "2", "dm"]

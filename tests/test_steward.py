@@ -20,9 +20,18 @@ async def server():
 
 @pytest.fixture
 async def live(tmp_path, clock, server):
-    settings = make_settings(tmp_path, llm=LLMSettings(
-        base_url=server.base_url, model="fake-chat", max_retries=0, timeout_s=5,
-        breaker_failures=2, breaker_reset_s=30, outage_notice_every_s=600))
+    settings = make_settings(
+        tmp_path,
+        llm=LLMSettings(
+            base_url=server.base_url,
+            model="fake-chat",
+            max_retries=0,
+            timeout_s=5,
+            breaker_failures=2,
+            breaker_reset_s=30,
+            outage_notice_every_s=600,
+        ),
+    )
     bot = Sanctum(settings, clock=clock)
     await bot.start(connect_platforms=False)
     yield bot
@@ -35,10 +44,12 @@ def ann() -> User:
 
 async def test_prompt_has_the_persona_and_the_recent_messages(live, server):
     server.reply("Hi Ann! Nice to see you.")
-    await live.dispatcher.handle(live.local.make_message("lobby", "the stream starts at 8",
-                                                         author=ann()))
-    turn = await live.dispatcher.handle(live.local.make_message("lobby", "luna, when again?",
-                                                                author=ann()))
+    await live.dispatcher.handle(
+        live.local.make_message("lobby", "the stream starts at 8", author=ann())
+    )
+    turn = await live.dispatcher.handle(
+        live.local.make_message("lobby", "luna, when again?", author=ann())
+    )
     assert [m.text for m in turn.sent] == ["Hi Ann! Nice to see you."]
     (request,) = server.chat_requests
     system = request.messages[0]
@@ -53,7 +64,8 @@ async def test_outage_gives_each_room_one_notice(live, server, clock):
     texts = []
     for i in range(4):
         turn = await live.dispatcher.handle(
-            live.local.make_message("lobby", f"luna? {i}", author=ann()))
+            live.local.make_message("lobby", f"luna? {i}", author=ann())
+        )
         texts += [m.text for m in turn.sent]
         assert any(d.step == "steward" and d.outcome == "error" for d in turn.decisions)
     assert len(texts) == 1 and "can't think right now" in texts[0]

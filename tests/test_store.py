@@ -40,8 +40,17 @@ async def test_open_creates_the_directory_and_loads_sqlite_vec(store, tmp_path):
 
 
 async def test_round_trip_keeps_every_field(store):
-    original = Message("x1", ROOM, ANN, "hi @luna", 5.0, mentions=("luna",), reply_to="x0",
-                       kind=MessageKind.EMOTE, edit_of=None)
+    original = Message(
+        "x1",
+        ROOM,
+        ANN,
+        "hi @luna",
+        5.0,
+        mentions=("luna",),
+        reply_to="x0",
+        kind=MessageKind.EMOTE,
+        edit_of=None,
+    )
     store.messages.record(original)
     (back,) = await store.messages.recent(ROOM, 10)
     assert back == original

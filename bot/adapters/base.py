@@ -126,7 +126,9 @@ class Adapter(abc.ABC):
     async def leave(self, room_id: str) -> None:
         raise self.unsupported("leave rooms")
 
-    async def history(self, room_id: str, since_token: str | None = None) -> AsyncIterator[HistoryPage]:
+    async def history(
+        self, room_id: str, since_token: str | None = None
+    ) -> AsyncIterator[HistoryPage]:
         """Pages of history, newest first, from ``since_token`` (or the newest) backwards."""
         raise self.unsupported("fetch history")
         yield  # pragma: no cover - makes this an async generator

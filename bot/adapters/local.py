@@ -47,8 +47,15 @@ class LocalAdapter(Adapter):
         self.personas = personas
         self.clock = clock or SystemClock()
         self.owner = User(platform, "owner", owner_name, owner_name, role=Role.OWNER)
-        self.system = User(platform, SYSTEM_PERSONA, "Sanctum", "Sanctum", is_bot=True,
-                           role=Role.ADMIN, persona=SYSTEM_PERSONA)
+        self.system = User(
+            platform,
+            SYSTEM_PERSONA,
+            "Sanctum",
+            "Sanctum",
+            is_bot=True,
+            role=Role.ADMIN,
+            persona=SYSTEM_PERSONA,
+        )
         self._rooms: dict[str, LocalRoom] = {}
         self._subscribers: list[Callable[[Message], None]] = []
         # Ids stay unique across restarts (the store keys messages by platform id).
@@ -63,8 +70,15 @@ class LocalAdapter(Adapter):
         persona = self.personas.get(persona_id)
         if persona_id == SYSTEM_PERSONA or persona is None:
             return self.system
-        return User(self.platform, persona.account(self.platform) or persona.id, persona.id,
-                    persona.name, is_bot=True, role=Role.ADMIN, persona=persona.id)
+        return User(
+            self.platform,
+            persona.account(self.platform) or persona.id,
+            persona.id,
+            persona.name,
+            is_bot=True,
+            role=Role.ADMIN,
+            persona=persona.id,
+        )
 
     def ensure_room(
         self,
@@ -79,8 +93,7 @@ class LocalAdapter(Adapter):
         """The room ``room_id``, created if new. Group rooms hold every enabled persona."""
         state = self._rooms.get(room_id)
         if state is None:
-            if personas is None:
-                personas = () if not direct else ()
+            personas = personas or ()
             room = Room(self.platform, room_id, name or room_id, direct, 0, personas)
             state = LocalRoom(room)
             self._rooms[room_id] = state
@@ -129,7 +142,7 @@ class LocalAdapter(Adapter):
         for callback in self._subscribers:
             try:
                 callback(message)
-            except Exception:  # noqa: BLE001, S110 - a display problem never stops chat
+            except Exception:
                 pass
 
     def make_message(
@@ -156,8 +169,15 @@ class LocalAdapter(Adapter):
             room = self.ensure_room(room_id)
         if author.id in state.banned:
             raise Unsupported(f"{author.label} is banned from {room_id}")
-        message = Message(message_id or self.next_id(), room, author, text,
-                          ts if ts is not None else self.clock.now(), mentions, kind=kind)
+        message = Message(
+            message_id or self.next_id(),
+            room,
+            author,
+            text,
+            ts if ts is not None else self.clock.now(),
+            mentions,
+            kind=kind,
+        )
         self._append(state, message)
         return message
 
@@ -171,8 +191,15 @@ class LocalAdapter(Adapter):
         if state is None:
             raise Unsupported(f"no local room {out.room.id!r}")
         author = self.persona_user(out.persona or SYSTEM_PERSONA)
-        message = Message(self.next_id(), state.room, author, out.text, self.clock.now(),
-                          reply_to=out.reply_to, kind=out.kind)
+        message = Message(
+            self.next_id(),
+            state.room,
+            author,
+            out.text,
+            self.clock.now(),
+            reply_to=out.reply_to,
+            kind=out.kind,
+        )
         self._append(state, message)
         return message
 
@@ -183,8 +210,7 @@ class LocalAdapter(Adapter):
         if state is None:
             raise Unsupported(f"no local room {action.room.id!r}")
         if action.kind is ModerationKind.DELETE and action.message_id:
-            state.log = deque((m for m in state.log if m.id != action.message_id),
-                              maxlen=LOG_SIZE)
+            state.log = deque((m for m in state.log if m.id != action.message_id), maxlen=LOG_SIZE)
         elif action.kind is ModerationKind.TIMEOUT:
             state.timeouts[action.user.id] = self.clock.now() + (action.seconds or 0)
         elif action.kind is ModerationKind.BAN:
@@ -213,8 +239,9 @@ class LocalAdapter(Adapter):
         if self._rooms.pop(room_id, None) is None:
             raise Unsupported(f"no local room {room_id!r}")
 
-    async def history(self, room_id: str, since_token: str | None = None
-                      ) -> AsyncIterator[HistoryPage]:
+    async def history(
+        self, room_id: str, since_token: str | None = None
+    ) -> AsyncIterator[HistoryPage]:
         state = self._rooms.get(room_id)
         if state is None:
             raise Unsupported(f"no local room {room_id!r}")
@@ -222,7 +249,7 @@ class LocalAdapter(Adapter):
         start = int(since_token or 0)
         page = 100
         for offset in range(start, len(messages), page):
-            chunk = messages[offset: offset + page]
+            chunk = messages[offset : offset + page]
             nxt = offset + page
             yield HistoryPage(chunk, str(nxt) if nxt < len(messages) else None)
 

@@ -31,7 +31,8 @@ class CogStorage:
     async def get(self, key: str, default: Any = None, *, scope: str = GLOBAL) -> Any:
         row = await self.store.fetchone(
             "SELECT value FROM cog_data WHERE cog = ? AND scope = ? AND key = ?",
-            (self.cog, scope, key))
+            (self.cog, scope, key),
+        )
         return json.loads(row[0]) if row else default
 
     async def set(self, key: str, value: Any, *, scope: str = GLOBAL) -> None:
@@ -40,25 +41,29 @@ class CogStorage:
             await db.execute(
                 "INSERT INTO cog_data (cog, scope, key, value) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (cog, scope, key) DO UPDATE SET value = excluded.value",
-                (self.cog, scope, key, encoded))
+                (self.cog, scope, key, encoded),
+            )
 
     async def delete(self, key: str, *, scope: str = GLOBAL) -> bool:
         async with self.store.transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM cog_data WHERE cog = ? AND scope = ? AND key = ?",
-                (self.cog, scope, key))
+                (self.cog, scope, key),
+            )
             return cursor.rowcount > 0
 
     async def all(self, *, scope: str = GLOBAL) -> dict[str, Any]:
         rows = await self.store.fetchall(
             "SELECT key, value FROM cog_data WHERE cog = ? AND scope = ? ORDER BY key",
-            (self.cog, scope))
+            (self.cog, scope),
+        )
         return {row[0]: json.loads(row[1]) for row in rows}
 
     async def scopes(self, prefix: str = "") -> list[str]:
         rows = await self.store.fetchall(
             "SELECT DISTINCT scope FROM cog_data WHERE cog = ? AND scope LIKE ? ORDER BY scope",
-            (self.cog, prefix.replace("%", r"\%") + "%"))
+            (self.cog, prefix.replace("%", r"\%") + "%"),
+        )
         return [row[0] for row in rows]
 
     async def clear(self, *, scope: str | None = None) -> None:
@@ -66,8 +71,9 @@ class CogStorage:
             if scope is None:
                 await db.execute("DELETE FROM cog_data WHERE cog = ?", (self.cog,))
             else:
-                await db.execute("DELETE FROM cog_data WHERE cog = ? AND scope = ?",
-                                 (self.cog, scope))
+                await db.execute(
+                    "DELETE FROM cog_data WHERE cog = ? AND scope = ?", (self.cog, scope)
+                )
 
 
 class SyncState:
@@ -79,7 +85,8 @@ class SyncState:
 
     async def get(self, key: str) -> str | None:
         row = await self.store.fetchone(
-            "SELECT value FROM sync_state WHERE platform = ? AND key = ?", (self.platform, key))
+            "SELECT value FROM sync_state WHERE platform = ? AND key = ?", (self.platform, key)
+        )
         return row[0] if row else None
 
     async def set(self, key: str, value: str) -> None:
@@ -88,7 +95,8 @@ class SyncState:
                 "INSERT INTO sync_state (platform, key, value, updated) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (platform, key) DO UPDATE SET value = excluded.value,"
                 " updated = excluded.updated",
-                (self.platform, key, value, self.store.clock.now()))
+                (self.platform, key, value, self.store.clock.now()),
+            )
 
 
 class AuditLog:
@@ -99,9 +107,11 @@ class AuditLog:
         async with self.store.transaction() as db:
             await db.execute(
                 "INSERT INTO audit_log (ts, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (self.store.clock.now(), actor, action, detail))
+                (self.store.clock.now(), actor, action, detail),
+            )
 
     async def recent(self, limit: int = 50) -> list[tuple[float, str, str, str]]:
         rows = await self.store.fetchall(
-            "SELECT ts, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+            "SELECT ts, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
         return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -48,7 +48,10 @@ def connect_sync(path: str | Path, *, readonly: bool = False) -> Any:
     target = str(path)
     if readonly and target != ":memory:":
         conn = sqlite.connect(
-            f"file:{target}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            f"file:{target}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
         )
     else:
         conn = sqlite.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)

@@ -55,13 +55,30 @@ FROM messages m JOIN rooms r ON r.id = m.room JOIN users u ON u.id = m.author
 
 def _row_to_message(row) -> Message:
     platform = Platform(row["platform"])
-    room = Room(platform, row["room_id"], row["room_name"], bool(row["is_direct"]),
-                row["member_count"])
-    author = User(platform, row["user_id"], row["user_name"], row["display"], bool(row["is_bot"]),
-                  Role.from_level(row["role"]), row["persona"])
+    room = Room(
+        platform, row["room_id"], row["room_name"], bool(row["is_direct"]), row["member_count"]
+    )
+    author = User(
+        platform,
+        row["user_id"],
+        row["user_name"],
+        row["display"],
+        bool(row["is_bot"]),
+        Role.from_level(row["role"]),
+        row["persona"],
+    )
     mentions = tuple(json.loads(row["mentions"])) if row["mentions"] else ()
-    return Message(row["platform_id"], room, author, row["text"], row["ts"], mentions,
-                   row["reply_to"], MessageKind(row["kind"]), row["edit_of"])
+    return Message(
+        row["platform_id"],
+        room,
+        author,
+        row["text"],
+        row["ts"],
+        mentions,
+        row["reply_to"],
+        MessageKind(row["kind"]),
+        row["edit_of"],
+    )
 
 
 class MessageLog:
@@ -103,7 +120,7 @@ class MessageLog:
             try:
                 await self.flush()
                 return
-            except Exception as error:  # noqa: BLE001 - logged, retried
+            except Exception as error:
                 log.error("flush on shutdown failed (attempt %d): %s", attempt + 1, error)
                 await asyncio.sleep(0.2 * (attempt + 1))
         if self._pending:
@@ -119,7 +136,7 @@ class MessageLog:
             try:
                 await self.flush()
                 backoff = interval
-            except Exception as error:  # noqa: BLE001 - the batch is kept and retried
+            except Exception as error:
                 self.failures += 1
                 log.error("message log flush failed, will retry: %s", error)
                 backoff = min(backoff * 2 or 0.05, 5.0)
@@ -197,8 +214,20 @@ class MessageLog:
                 author = await self._user_rowid(db, message.author, message.ts)
                 text, truncated = self._truncate(message.text)
                 mentions = json.dumps(list(message.mentions)) if message.mentions else None
-                rows.append((room, author, message.id, message.ts, text, message.kind.value,
-                             message.reply_to, message.edit_of, mentions, truncated))
+                rows.append(
+                    (
+                        room,
+                        author,
+                        message.id,
+                        message.ts,
+                        text,
+                        message.kind.value,
+                        message.reply_to,
+                        message.edit_of,
+                        mentions,
+                        truncated,
+                    )
+                )
             await db.executemany(
                 "INSERT INTO messages (room, author, platform_id, ts, text, kind, reply_to,"
                 " edit_of, mentions, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -212,8 +241,9 @@ class MessageLog:
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def recent(self, room: Room, limit: int = 20, *, before_ts: float | None = None
-                     ) -> list[Message]:
+    async def recent(
+        self, room: Room, limit: int = 20, *, before_ts: float | None = None
+    ) -> list[Message]:
         """The last ``limit`` messages of ``room``, oldest first."""
         await self.flush()
         sql = _SELECT + " WHERE r.platform = ? AND r.room_id = ?"
@@ -233,7 +263,9 @@ class MessageLog:
         else:
             row = await self.store.fetchone(
                 "SELECT count(*) FROM messages m JOIN rooms r ON r.id = m.room"
-                " WHERE r.platform = ? AND r.room_id = ?", (room.platform.value, room.id))
+                " WHERE r.platform = ? AND r.room_id = ?",
+                (room.platform.value, room.id),
+            )
         return int(row[0])
 
     async def contains(self, platform: Platform, room_id: str, platform_id: str) -> bool:
@@ -241,22 +273,26 @@ class MessageLog:
         row = await self.store.fetchone(
             "SELECT 1 FROM messages m JOIN rooms r ON r.id = m.room"
             " WHERE r.platform = ? AND r.room_id = ? AND m.platform_id = ?",
-            (platform.value, room_id, platform_id))
+            (platform.value, room_id, platform_id),
+        )
         return row is not None
 
     async def newest(self, room: Room) -> Message | None:
         found = await self.recent(room, 1)
         return found[-1] if found else None
 
-    async def search(self, text: str, *, room: Room | None = None, limit: int = 20
-                     ) -> list[SearchHit]:
+    async def search(
+        self, text: str, *, room: Room | None = None, limit: int = 20
+    ) -> list[SearchHit]:
         """Full-text search (BM25); free text is made safe by :func:`fts_query`."""
         query = fts_query(text)
         if query is None:
             return []
         await self.flush()
-        sql = (_SELECT.replace("SELECT ", "SELECT bm25(messages_fts) AS score, ", 1)
-               + " JOIN messages_fts f ON f.rowid = m.id WHERE messages_fts MATCH ?")
+        sql = (
+            _SELECT.replace("SELECT ", "SELECT bm25(messages_fts) AS score, ", 1)
+            + " JOIN messages_fts f ON f.rowid = m.id WHERE messages_fts MATCH ?"
+        )
         params: list = [query]
         if room is not None:
             sql += " AND r.platform = ? AND r.room_id = ?"
@@ -269,5 +305,6 @@ class MessageLog:
     async def rooms(self) -> list[Room]:
         rows = await self.store.fetchall(
             "SELECT platform, room_id, name, is_direct, member_count FROM rooms ORDER BY last_seen"
-            " DESC")
+            " DESC"
+        )
         return [Room(Platform(r[0]), r[1], r[2], bool(r[3]), r[4]) for r in rows]

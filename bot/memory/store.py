@@ -85,8 +85,12 @@ class Store:
             await self._close_quietly()
             raise StoreError(str(error)) from None
         self.messages.start()
-        log.info("store open: %s (schema %s, sqlite-vec %s)", self.path, self.schema_version,
-                 self.vec_version)
+        log.info(
+            "store open: %s (schema %s, sqlite-vec %s)",
+            self.path,
+            self.schema_version,
+            self.vec_version,
+        )
 
     async def close(self) -> None:
         if self._db is None:
@@ -180,9 +184,9 @@ class Store:
         """An online backup (SQLite's backup API) that readers and writers need not stop for."""
         await self.flush()
         target = Path(destination)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
+        if await asyncio.to_thread(target.exists):
             raise StoreError(f"{target} already exists")
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
 
         def copy() -> None:
             # A second connection: WAL lets it read a consistent snapshot while we keep writing.
