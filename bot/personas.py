@@ -1,5 +1,9 @@
 """Personas: an identity, a voice and a memory scope, loaded from `personas/*.toml`.
 
+A persona may also carry what a Character Card brings (description, personality, scenario,
+example dialogue, post-history instructions) and keyword-triggered lore (:class:`LoreEntry`);
+prompt assembly (bot/llm/prompt.py) places and budgets them, bot/persona_store.py persists them.
+
 A persona file that cannot be read or validated is reported with its file name and the
 offending field, and the bot starts with the valid ones.
 """
@@ -8,11 +12,22 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import regex
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.message import Platform, Room
 
@@ -20,6 +35,96 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 # Ids that would be confused with the bot's own voice, the console owner or room-wide mentions.
 RESERVED_IDS = frozenset({"sanctum", "system", "owner", "everyone", "here", "room", "all"})
 SYSTEM_PERSONA = "sanctum"  # the bot's own voice: command replies, notices
+MAX_TEXT = 32_000  # description, scenario...: a card longer than this is refused, not cut
+MAX_LORE_ENTRIES = 256
+MAX_LORE_CONTENT = 8_000
+MAX_LORE_KEYS = 32
+MAX_KEY_LENGTH = 100
+
+
+class PersonaIdError(ValueError):
+    """An id that cannot name a persona; the text says why in one line."""
+
+
+def check_persona_id(value: str) -> str:
+    """``value`` if it is a usable persona id, else PersonaIdError saying why."""
+    if not isinstance(value, str) or not value:
+        raise PersonaIdError("a persona id cannot be empty")
+    if "/" in value or "\\" in value or ".." in value or "\0" in value:
+        raise PersonaIdError(f"persona id {value!r} must not contain path separators or '..'")
+    if not SLUG.match(value):
+        raise PersonaIdError(
+            f"persona id {value!r} must be a slug: lowercase letters, digits, '-' or '_',"
+            " at most 32 characters"
+        )
+    if value in RESERVED_IDS:
+        raise PersonaIdError(f"persona id {value!r} is reserved")
+    return value
+
+
+def slugify(name: str) -> str:
+    """A persona id made from a display name ("Séraphine the Bold!" -> "seraphine-the-bold")."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = slug[:32].rstrip("-")
+    return slug or "persona"
+
+
+class LoreEntry(BaseModel):
+    """One keyword-triggered lore entry (a Character Card V2/V3 ``character_book`` entry).
+
+    An enabled entry is added to the prompt when one of its ``keys`` appears in the recent
+    messages (case-insensitive unless ``case_sensitive``; whole words); a ``selective`` entry also
+    needs one of its ``secondary_keys``; a ``constant`` entry is always added. Under a tight token
+    budget lower ``priority`` goes first; lower ``insertion_order`` is placed earlier.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keys: tuple[str, ...] = Field(default=(), max_length=MAX_LORE_KEYS)
+    content: str = Field(min_length=1, max_length=MAX_LORE_CONTENT)
+    secondary_keys: tuple[str, ...] = Field(default=(), max_length=MAX_LORE_KEYS)
+    name: str = ""
+    enabled: bool = True
+    constant: bool = False
+    selective: bool = False
+    case_sensitive: bool = False
+    use_regex: bool = False
+    priority: int = 0
+    insertion_order: int = 0
+    position: Literal["before_char", "after_char"] = "after_char"
+
+    @field_validator("keys", "secondary_keys")
+    @classmethod
+    def _keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(k.strip() for k in value if k.strip()))
+        for key in cleaned:
+            if len(key) > MAX_KEY_LENGTH:
+                raise ValueError(f"key {key[:20]!r}... is longer than {MAX_KEY_LENGTH} characters")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _triggerable(self) -> LoreEntry:
+        if not self.constant and not self.keys:
+            raise ValueError("an entry that is not constant needs at least one key")
+        if self.use_regex:
+            for key in (*self.keys, *self.secondary_keys):
+                try:
+                    regex.compile(key)
+                except regex.error as error:
+                    raise ValueError(
+                        f"key {key!r} is not a valid regular expression: {error}"
+                    ) from None
+        return self
+
+    @field_validator("content")
+    @classmethod
+    def _newlines(cls, value: str) -> str:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+    @property
+    def label(self) -> str:
+        return self.name or (self.keys[0] if self.keys else "(constant)")
 
 
 class PersonaStyle(BaseModel):
@@ -55,6 +160,14 @@ class Persona(BaseModel):
     memory: PersonaMemory = Field(default_factory=PersonaMemory)
     enabled: bool = True
     greeting: str | None = None
+    # Character-card fields (empty for hand-written personas): prompt sections of their own, so
+    # prompt assembly can place and budget them.
+    description: str = Field(default="", max_length=MAX_TEXT)
+    personality: str = Field(default="", max_length=MAX_TEXT)
+    scenario: str = Field(default="", max_length=MAX_TEXT)
+    examples: str = Field(default="", max_length=MAX_TEXT)  # mes_example: example dialogue
+    post_history: str = Field(default="", max_length=MAX_TEXT)  # post_history_instructions
+    lore: tuple[LoreEntry, ...] = Field(default=(), max_length=MAX_LORE_ENTRIES)
 
     @field_validator("id")
     @classmethod
@@ -66,6 +179,20 @@ class Persona(BaseModel):
         if value in RESERVED_IDS:
             raise ValueError(f"{value!r} is reserved")
         return value
+
+    @field_validator(
+        "system_prompt",
+        "description",
+        "personality",
+        "scenario",
+        "examples",
+        "post_history",
+        "greeting",
+    )
+    @classmethod
+    def _newlines(cls, value: str | None) -> str | None:
+        # One line ending everywhere, so a persona survives a TOML round trip unchanged.
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
     @field_validator("aliases")
     @classmethod
@@ -98,12 +225,16 @@ class PersonaFileError(ValueError):
         self.detail = detail
 
 
-def _describe(error: ValidationError) -> str:
+def describe_error(error: ValidationError) -> str:
+    """One line naming each field pydantic refused and why."""
     parts = []
     for item in error.errors():
         field = ".".join(str(p) for p in item["loc"]) or "(file)"
         parts.append(f"field '{field}': {item['msg']}")
     return "; ".join(parts)
+
+
+_describe = describe_error
 
 
 def parse_persona(data: dict, *, source: Path, expected_id: str | None = None) -> Persona:
@@ -113,7 +244,7 @@ def parse_persona(data: dict, *, source: Path, expected_id: str | None = None) -
     try:
         persona = Persona.model_validate(data)
     except ValidationError as error:
-        raise PersonaFileError(source, _describe(error)) from None
+        raise PersonaFileError(source, describe_error(error)) from None
     if expected_id and persona.id != expected_id:
         raise PersonaFileError(
             source, f"field 'id': {persona.id!r} does not match the file name {expected_id!r}"
@@ -121,18 +252,46 @@ def parse_persona(data: dict, *, source: Path, expected_id: str | None = None) -
     return persona
 
 
+def parse_persona_toml(
+    text: str | bytes, *, source: Path, expected_id: str | None = None
+) -> Persona:
+    """Validate a persona file's text (what `persona edit` checks before applying it)."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise PersonaFileError(source, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PersonaFileError(source, f"invalid TOML: {error}") from None
+    return parse_persona(data, source=source, expected_id=expected_id or source.stem)
+
+
 def load_persona_file(path: Path) -> Persona:
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise PersonaFileError(path, f"cannot read: {error.strerror or error}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise PersonaFileError(path, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PersonaFileError(path, f"invalid TOML: {error}") from None
-    return parse_persona(data, source=path, expected_id=path.stem)
+    return parse_persona_toml(raw, source=path, expected_id=path.stem)
+
+
+def persona_data(persona: Persona, *, lore: bool = True) -> dict:
+    """The persona as plain data without its id (the file name carries it) and defaults."""
+    exclude: set[str] = {"id"} if lore else {"id", "lore"}
+    return persona.model_dump(
+        mode="json", exclude_defaults=True, exclude_none=True, exclude=exclude
+    )
+
+
+def persona_toml(persona: Persona, *, header: str = "") -> str:
+    """The persona as a TOML file that :func:`load_persona_file` reads back unchanged."""
+    data = persona_data(persona)
+    data = {"name": data.pop("name"), "system_prompt": data.pop("system_prompt"), **data}
+    body = tomli_w.dumps(data, multiline_strings=True)
+    if header:
+        comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+        return comment + body
+    return body
 
 
 @dataclass(frozen=True, slots=True)
