@@ -60,6 +60,7 @@ from bot.adapters.matrix_session import (
     Credentials,
     JsonFileSyncState,
     MemorySyncState,
+    ShieldedSyncState,
     SyncStateStore,
 )
 from bot.clock import Clock, SystemClock
@@ -83,6 +84,7 @@ SEEN_KEY = "matrix:delivered"
 SEEN_PERSISTED = 512  # delivered ids kept across restarts (the time cutoff covers the rest)
 SEEN_IN_MEMORY = 20000
 SENDERS_CACHED = 4096
+ECHO_WAIT_S = 10.0  # longest a sync loop holds our own event while its send is in flight
 _MSGTYPE_KIND = {"m.notice": MessageKind.NOTICE, "m.emote": MessageKind.EMOTE}
 
 
@@ -120,7 +122,7 @@ class MatrixAdapter(Adapter):
         super().__init__()
         self.settings = settings
         self.dir = Path(data_dir) / "matrix"
-        self.sync_state: SyncStateStore = sync_state or JsonFileSyncState(self.dir / "sync.json")
+        self.sync_state = ShieldedSyncState(sync_state or JsonFileSyncState(self.dir / "sync.json"))
         self.registry = personas
         self.clock: Clock = clock or SystemClock()
         self.history_page_size = history_page_size
@@ -138,6 +140,8 @@ class MatrixAdapter(Adapter):
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._senders: OrderedDict[str, str] = OrderedDict()  # event id -> sender
         self._sent_as: OrderedDict[str, str | None] = OrderedDict()  # our event id -> persona
+        self._sending: dict[str, set[asyncio.Future[None]]] = {}  # user id -> sends in flight
+        self._join_floor: dict[str, float] = {}  # room id -> when we joined it by command
         self.moderator = Moderator(self._require_main, self.sync_state, self.clock)
         self.spawner = PersonaSpawner(self)
         self._boot_task: asyncio.Task[None] | None = None
@@ -203,6 +207,7 @@ class MatrixAdapter(Adapter):
             await self.main.stop()
             self.main = None
         await self.admin.close()
+        await self.sync_state.settle()  # a write cut short by the stop still completes
         self.connected = False
         self.state = "stopped"
 
@@ -418,7 +423,9 @@ class MatrixAdapter(Adapter):
         self._remember_sender(event_id, sender)
         if not isinstance(event, RoomMessageFormatted) or event_id in self._seen:
             return False
-        if event.server_timestamp / 1000.0 < session.cutoff:
+        if event.server_timestamp / 1000.0 < max(
+            session.cutoff, self._join_floor.get(mroom.room_id, 0.0)
+        ):
             return False
         try:
             message = normalize(event, mroom, accounts, room)
@@ -427,15 +434,37 @@ class MatrixAdapter(Adapter):
             return False
         if message is None:
             return False
+        if event_id not in self._sent_as and self._sending.get(sender):
+            # Our own event, back through sync before send() returned: wait for it, so the
+            # dispatcher's echo (with the exact persona and reply depth) is handled first.
+            await asyncio.wait(set(self._sending[sender]), timeout=ECHO_WAIT_S)
         if event_id in self._sent_as:  # our own echo: the persona that sent it, exactly
             author = replace(message.author, persona=self._sent_as[event_id])
             message = replace(message, author=author)
+        message = self._address_main_persona(message, accounts)
         self._mark_seen(event_id)
         try:
             await self.deliver(message)
         except Exception:
             log.exception("the message sink failed on Matrix event %s", event_id)
         return True
+
+    def _address_main_persona(self, message: Message, accounts: Accounts) -> Message:
+        """A mention of the bot's own account addresses the persona it speaks for.
+
+        Personas with their own account are matched by that account; the default persona
+        speaking through the bot's account has none, so its id joins the mentions.
+        """
+        main = self.main
+        if main is None or main.user_id not in message.mentions:
+            return message
+        persona = accounts.persona_of.get(main.user_id)
+        if persona is None or persona in message.mentions or self.registry is None:
+            return message
+        known = self.registry.get(persona)
+        if known is not None and known.accounts.get(Platform.MATRIX) == main.user_id:
+            return message  # the dispatcher matches that persona by its account already
+        return replace(message, mentions=(*message.mentions, persona))
 
     def may_invite(self, inviter: str | None) -> bool:
         """Our own accounts, and users matching ``allowed_inviters`` ("*", "@*:example.org")."""
@@ -516,10 +545,19 @@ class MatrixAdapter(Adapter):
             out.text, msgtype=msgtype, reply_to=out.reply_to, mention_ids=mentions
         )
         txn = uuid4().hex  # one transaction id for every retry: the server dedupes
-        resp = await session.call(
-            f"send to {out.room.label}",
-            lambda: session.client.room_send(room_id, "m.room.message", content, tx_id=txn),
-        )
+        in_flight: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sending = self._sending.setdefault(session.user_id, set())
+        sending.add(in_flight)
+        try:
+            resp = await session.call(
+                f"send to {out.room.label}",
+                lambda: session.client.room_send(room_id, "m.room.message", content, tx_id=txn),
+            )
+            persona = out.persona or SYSTEM_PERSONA  # no persona: the bot's own voice
+            self._sent_as[resp.event_id] = persona
+        finally:
+            sending.discard(in_flight)
+            in_flight.set_result(None)  # a held echo goes on after the caller handled this one
         self._remember_sender(resp.event_id, session.user_id)
         mroom = session.client.rooms.get(room_id)
         room = self._room(room_id, mroom) if mroom is not None else out.room
@@ -528,10 +566,8 @@ class MatrixAdapter(Adapter):
             if mroom is not None
             else user_from(MatrixRoom(room_id, session.user_id), session.user_id, self.accounts())
         )
-        persona = out.persona or SYSTEM_PERSONA  # no persona: the bot's own voice
         if author.persona != persona:
             author = replace(author, persona=persona)
-        self._sent_as[resp.event_id] = persona
         while len(self._sent_as) > SENDERS_CACHED:
             self._sent_as.popitem(last=False)
         return Message(
@@ -580,9 +616,19 @@ class MatrixAdapter(Adapter):
     async def join(self, room_id: str) -> Room:
         main = self._require_main()
         ref = _clean_room_ref(room_id)
+        # What the room said before we joined is its history (fetch_all stores it), not chat
+        # to answer; set before the join, as the join's own sync may arrive before its reply.
+        self._join_floor[await self.resolve_room(ref)] = self.clock.now()
         resp = await main.call(f"join {ref}", lambda: main.client.join(ref))
         main.joined.add(resp.room_id)
-        return self._room(resp.room_id)
+        room = self._room(resp.room_id)
+        if not room.name:  # not synced yet: ask for the name, so the console can show it
+            with contextlib.suppress(Exception):
+                state = await main.client.room_get_state_event(resp.room_id, "m.room.name")
+                name = getattr(state, "content", {}).get("name")
+                if isinstance(name, str) and name:
+                    room = replace(room, name=name)
+        return room
 
     async def leave(self, room_id: str) -> None:
         main = self._require_main()

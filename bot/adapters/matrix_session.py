@@ -104,6 +104,36 @@ class JsonFileSyncState:
         write_private_json(self.path, values)
 
 
+class ShieldedSyncState:
+    """Writes that finish even when the task awaiting them is cancelled.
+
+    Sync loops are cancelled at stop, often mid-write; a store transaction cut in half would
+    leave the database connection inside an open transaction. Each write runs as its own task
+    that the cancellation does not reach, and :meth:`settle` waits for the ones in flight.
+    """
+
+    def __init__(self, inner: SyncStateStore) -> None:
+        self.inner = inner
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def __repr__(self) -> str:
+        return f"ShieldedSyncState({self.inner!r})"
+
+    async def get(self, key: str) -> str | None:
+        return await self.inner.get(key)
+
+    async def set(self, key: str, value: str) -> None:
+        task = asyncio.ensure_future(self.inner.set(key, value))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        await asyncio.shield(task)
+
+    async def settle(self) -> None:
+        """Wait for the writes in flight (a failed one was already reported to its caller)."""
+        while self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+
 def write_private_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` readable by the owner only (0600), replacing the file atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,5 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.adapters.base import Adapter
+from bot.adapters.matrix_factory import make_matrix_adapter
 
-FACTORIES: list[Callable[[Any], Adapter | None]] = []
+FACTORIES: list[Callable[[Any], Adapter | None]] = [make_matrix_adapter]
