@@ -6,10 +6,12 @@ guard, a filter masks anything that looks like a bearer token or an access token
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 LOG_FILE = "sanctum.log"
@@ -70,3 +72,59 @@ def setup_logging(
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return file_handler
+
+
+# -- the console's view of the logs ----------------------------------------------------------
+
+
+def _sanctum_handler(kind: type[logging.Handler]) -> logging.Handler | None:
+    for handler in logging.getLogger().handlers:
+        if getattr(handler, "_sanctum", False) and type(handler) is kind:
+            return handler
+    return None
+
+
+def file_handler() -> logging.handlers.RotatingFileHandler | None:
+    """The rotating file handler :func:`setup_logging` installed, if any."""
+    return _sanctum_handler(logging.handlers.RotatingFileHandler)  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def terminal_to(stream) -> Iterator[None]:
+    """Point the terminal handler at ``stream`` for a while (the console's patched stdout,
+    so warnings print above the prompt instead of through it)."""
+    handler = _sanctum_handler(logging.StreamHandler)
+    if handler is None:
+        yield
+        return
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if previous is not None:
+            handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+def tail(path: Path, lines: int = 20, *, chunk: int = 8192) -> list[str]:
+    """The last ``lines`` lines of ``path``, read from the end (log files grow large)."""
+    if lines <= 0:
+        return []
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        position = handle.tell()
+        data = b""
+        while position > 0 and data.count(b"\n") <= lines:
+            step = min(chunk, position)
+            position -= step
+            handle.seek(position)
+            data = handle.read(step) + data
+    return data.decode("utf-8", errors="replace").splitlines()[-lines:]
+
+
+def rotate() -> Path:
+    """Start a new log file now (the old one becomes sanctum.log.1); the new file's path."""
+    handler = file_handler()
+    if handler is None:
+        raise RuntimeError("file logging is not set up in this process")
+    handler.doRollover()
+    return Path(handler.baseFilename)

@@ -4,27 +4,36 @@
 thread), and ``patch_stdout()`` makes chat, replies and logs print above the prompt. The
 console runs the shared command registry as OWNER, so console-only commands (spawn, purge,
 cogs...) live beside the chat commands without ever being reachable from chat.
+
+Commands reach the console through ``bot.console`` for what only a terminal can do: ask for a
+typed confirmation (:meth:`AdminConsole.confirm`), run ``$EDITOR`` (:meth:`terminal`) and draw
+a progress bar (:meth:`rich`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import in_terminal
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.patch_stdout import patch_stdout
 from rich.console import Console as RichConsole
 from rich.markup import escape
 
+from bot import logs
 from bot.commands import Scope
 from bot.message import Message, Role
 from console.completion import CommandCompleter
 
 PROMPT = "sanctum> "
+TOOLBAR_REFRESH_S = 2.0
 
 
 class AdminConsole:
@@ -37,7 +46,10 @@ class AdminConsole:
         self._output = output
         self.session: PromptSession | None = None
         self.last_failed = False
+        self.results: list[tuple[str, bool]] = []  # every line run, and whether it succeeded
+        self._held: list[Any] | None = None  # output held back while $EDITOR has the terminal
         bot.local.subscribe(self.on_local_message)
+        bot.console = self
 
     # -- output ----------------------------------------------------------------------------
 
@@ -54,6 +66,9 @@ class AdminConsole:
         self.show(content)
 
     def show(self, content: Any) -> None:
+        if self._held is not None:
+            self._held.append(content)
+            return
         console = self.rich()
         if isinstance(content, str):
             console.print(escape(content))
@@ -64,6 +79,32 @@ class AdminConsole:
         if message.author.id == self.bot.local.owner.id:
             return
         self.show(f"[{message.room.label}] {message.author.label}: {message.text}")
+
+    # -- what commands ask of the terminal ---------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def terminal(self) -> AsyncIterator[None]:
+        """Hand the terminal to a child process ($EDITOR): the prompt steps aside and chat
+        lines wait until it is done, so nothing draws over the editor."""
+        self._held = []
+        try:
+            async with in_terminal():
+                yield
+        finally:
+            held, self._held = self._held, None
+            for content in held:
+                self.show(content)
+
+    async def confirm(self, word: str, question: str) -> bool:
+        """Ask the person at the console to type ``word``; False for anything else."""
+        if not self.interactive:
+            return False
+        session: PromptSession = PromptSession(input=self._input, output=self._output)
+        try:
+            answer = await session.prompt_async(f"{question} Type {word} to go on: ")
+        except (EOFError, KeyboardInterrupt):
+            return False
+        return answer.strip() == word
 
     # -- commands --------------------------------------------------------------------------
 
@@ -84,18 +125,21 @@ class AdminConsole:
             )
         except Exception as error:
             self.show(f"error: {type(error).__name__}: {error}")
-            return False
-        if outcome.status == "unknown":
-            self.show(f"unknown command: {outcome.command} (try help)")
-        return not outcome.failed
+            ok = False
+        else:
+            if outcome.status == "unknown":
+                self.show(f"unknown command: {outcome.command} (try help)")
+            ok = not outcome.failed
+        self.results.append((text, ok))
+        return ok
 
     # -- the interactive loop ----------------------------------------------------------------
 
     def toolbar(self) -> str:
         bot = self.bot
         platforms = " ".join(
-            f"{name}:{'up' if adapter.connected else adapter.state}"
-            for name, adapter in ((a.name, a) for a in bot.adapters.values())
+            f"{adapter.name}:{'up' if adapter.connected else adapter.state}"
+            for adapter in bot.adapters.values()
         )
         per_minute = getattr(bot, "messages_per_minute", lambda: None)()
         rate = f" | {per_minute} msg/min" if per_minute is not None else ""
@@ -116,6 +160,7 @@ class AdminConsole:
     def make_session(self) -> PromptSession:
         history_path = self.bot.settings.data_dir / self.bot.settings.console.history_file
         try:
+            history_path.parent.mkdir(parents=True, exist_ok=True)
             history = FileHistory(str(history_path))
         except OSError:
             history = InMemoryHistory()
@@ -125,6 +170,7 @@ class AdminConsole:
             completer=CommandCompleter(self.bot),
             complete_while_typing=False,
             bottom_toolbar=self.toolbar,
+            refresh_interval=TOOLBAR_REFRESH_S,  # keeps the toolbar's numbers moving
             input=self._input,
             output=self._output,
         )
@@ -133,7 +179,8 @@ class AdminConsole:
         """Prompt until `quit`, Ctrl-D, or a stop request (SIGTERM)."""
         self.session = self.make_session()
         watcher = asyncio.ensure_future(self._exit_on_stop())
-        with patch_stdout(raw=True):
+        # Warnings and errors go through the patched stderr too, so they print above the prompt.
+        with patch_stdout(raw=True), logs.terminal_to(sys.stderr):
             self.show("Sanctum console. Type help for commands, quit or Ctrl-D to leave.")
             for error in getattr(self.bot, "persona_errors", []):
                 self.show(f"persona not loaded: {error}")
@@ -163,10 +210,10 @@ def capture_console(bot: Any) -> tuple[AdminConsole, io.StringIO]:
     """A non-interactive console whose output goes to a string (automation and tests)."""
     buffer = io.StringIO()
     console = AdminConsole(bot, interactive=False)
-    console.rich = lambda: RichConsole(
+    console.rich = lambda: RichConsole(  # type: ignore[method-assign]
         file=buffer,
         highlight=False,
-        soft_wrap=True,  # type: ignore[method-assign]
+        soft_wrap=True,
         width=120,
     )
     return console, buffer

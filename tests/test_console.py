@@ -107,3 +107,92 @@ async def test_completion_of_commands_and_arguments(app):
     assert complete("say lo") == ["lobby"]
     assert "local" in complete("rooms ")
     assert complete("nonsense ") == []
+
+
+async def test_toolbar_shows_platforms_rate_and_llm_calls(app, clock):
+    from console.testing import run_piped
+
+    console, _ = capture_console(app)
+    assert console.toolbar() == " local:up | 0 msg/min | LLM in flight: 0 | help for commands "
+    await run_piped(app, "say lobby hello luna")
+    assert "| 2 msg/min |" in console.toolbar()  # the line and Luna's answer
+    clock.advance(61)
+    assert "| 0 msg/min |" in console.toolbar()
+
+
+async def test_history_is_kept_in_the_data_dir(app):
+    from console.testing import run_piped
+
+    await run_piped(app, "rooms", "personas")
+    history = (app.settings.data_dir / app.settings.console.history_file).read_text()
+    assert "+rooms" in history and "+personas" in history
+
+
+async def test_warnings_print_through_the_patched_stdout_while_the_prompt_runs(app, tmp_path):
+    import logging
+    import sys
+
+    from prompt_toolkit.patch_stdout import StdoutProxy
+
+    from bot import logs
+    from console.testing import run_piped
+
+    original = io.StringIO()
+    logs.setup_logging(tmp_path / "logdata", console_level="WARNING", stream=original)
+    seen = []
+
+    @command("peek", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def peek(ctx):
+        handler = logs._sanctum_handler(logging.StreamHandler)
+        seen.append((handler.stream, sys.stderr))
+        logging.getLogger("tests.console").warning("a warning while the prompt runs")
+
+    app.commands.add(peek)
+    try:
+        await run_piped(app, "peek")
+        handler = logs._sanctum_handler(logging.StreamHandler)
+        assert handler.stream is original  # put back when the console ends
+    finally:
+        root = logging.getLogger()
+        for h in [h for h in root.handlers if getattr(h, "_sanctum", False)]:
+            root.removeHandler(h)
+            h.close()
+    [(stream, stderr)] = seen
+    assert isinstance(stream, StdoutProxy) and stream is stderr  # above the prompt
+    assert "a warning while the prompt runs" not in original.getvalue()
+
+
+def test_run_command_exit_status_for_new_commands(tmp_path):
+    """`sanctum run-command` (and commands piped on stdin) fail when one command fails."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PERSONAS
+
+    def sanctum(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "--data",
+                str(tmp_path / "data"),
+                "--personas",
+                str(PERSONAS),
+                *args,
+            ],
+            cwd=tmp_path,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    ok = sanctum("run-command", "backup", "rooms local", "logs tail 5", "purge_and_seed --yes")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "backup written to" in ok.stdout and "store wiped" in ok.stdout
+    failed = sanctum(stdin="rooms\njoin matrix !x:y\npurge_and_seed\n")
+    assert failed.returncode == 1
+    assert "matrix is not connected" in failed.stdout
+    assert "run `purge_and_seed --yes` to confirm" in failed.stdout
+    assert len(list((tmp_path / "data" / "backups").glob("*.db"))) == 2

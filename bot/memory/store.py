@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,11 @@ class Store:
         """One write transaction at a time on the shared connection; rolled back on error."""
         async with self._write_lock:
             db = self.db
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN runs in aiosqlite's thread
+                # (the writer at shutdown) must still roll back, or the connection is left
+                # inside a transaction and every later BEGIN fails.
+                await db.execute("BEGIN IMMEDIATE")
                 yield db
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -200,3 +204,52 @@ class Store:
 
         await asyncio.to_thread(copy)
         return target
+
+    async def purge(self) -> int:
+        """Delete every row of every table (the schema stays); how many tables were emptied.
+
+        One transaction on the open connection, so nothing else has to stop and a failure
+        changes nothing. Full-text indexes are emptied with FTS5's own commands and read-only
+        views (fts5vocab) are left alone. Repositories with caches of row ids may define
+        ``on_purge()``, which is called afterwards. `purge_and_seed` takes a backup first.
+        """
+        await self.flush()
+        emptied = 0
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ) as cursor:
+                tables = [(row[0], row[1] or "") for row in await cursor.fetchall()]
+            virtual = {n: sql for n, sql in tables if sql.upper().startswith("CREATE VIRTUAL")}
+            # A virtual table's shadow tables (its storage) are emptied through it, not directly.
+            plain = [
+                n
+                for n, _ in tables
+                if n not in virtual and not any(n.startswith(v + "_") for v in virtual)
+            ]
+            await db.execute("PRAGMA defer_foreign_keys = ON")
+            for name in plain:
+                await db.execute(f'DELETE FROM "{name}"')
+                emptied += 1
+            for name, sql in virtual.items():
+                found = re.search(r"\bUSING\s+(\w+)", sql, re.IGNORECASE)
+                module = found.group(1).lower() if found else ""
+                if module == "fts5vocab":
+                    continue
+                if module == "fts5" and re.search(r"\bcontent\s*=", sql, re.IGNORECASE):
+                    # External-content and contentless indexes: the content rows are gone.
+                    await db.execute(f'INSERT INTO "{name}" ("{name}") VALUES (\'delete-all\')')
+                else:
+                    await db.execute(f'DELETE FROM "{name}"')
+                emptied += 1
+        self.messages._room_ids.clear()  # cached row ids of rooms and users now deleted
+        self.messages._user_ids.clear()
+        for repository in list(self._extensions.values()):
+            hook = getattr(repository, "on_purge", None)
+            if hook is not None:
+                result = hook()
+                if asyncio.iscoroutine(result):
+                    await result
+        log.info("store purged: %d tables emptied", emptied)
+        return emptied
