@@ -1,0 +1,630 @@
+"""One small class per check. Each looks at one aspect of a message and returns a Hit or None.
+
+Checks share a :class:`View` of the message (folded text, match text, tokens, links found once)
+and a :class:`Ctx` (the message, the room's compiled rules, the author's state, the time). Every
+check starts with a cheap test that lets ordinary chat out in a few hundred nanoseconds; the
+engine sums the scores. Score scale: 1.0 is "remove this" in normal mode, 0.6 is "flag it".
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import Counter
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
+
+from cogs.warden.links import Link, LinkFinding, LinkJudge, find_links, might_have_link
+from cogs.warden.normalize import (
+    ASCII_SKELETON,
+    FOLD_BASIC,
+    SHAPE,
+    Folded,
+    fold,
+    match_tokens,
+    skeleton,
+)
+from cogs.warden.scams import ANCHORS, match_scam
+
+if TYPE_CHECKING:
+    from bot.message import Message
+    from cogs.warden.engine import RoomRules
+
+
+class Hit(NamedTuple):
+    check: str
+    score: float
+    reason: str
+
+
+_SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W_] ?[.] ?|[^\W_] ){3,}[^\W_]")
+_SQUEEZE_RE = re.compile(r"(?<=\S) (?=\S)")
+_PLAIN = Folded("")  # what folding found in ASCII text: nothing
+# Pictographic emoji, their joiners, variation selectors and keycaps: nothing to fold.
+_EMOJI_CLASS = (
+    "\U0001f000-\U0001faff\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\u200d\ufe0f\u20e3"
+)
+_NOT_PLAIN_EMOJI = re.compile(f"[^\\x00-\\x7f{_EMOJI_CLASS}]")
+_PLAIN_EMOJI = re.compile(f"[{_EMOJI_CLASS}]+")
+
+# Gates: which kinds of check a message can possibly trigger. The engine runs a check only
+# when its gate bit is set, so ordinary chat skips most checks without calling them.
+STATE = 1  # per-user memory (flood, repetition); off for edits
+LINK = 2  # something that may be a link
+SCAM = 4  # a scam anchor word
+BLOCK = 8  # the room has patterns, or a blocked term's word is present
+AT = 16  # a mention
+CAPS = 32  # enough capital letters
+SYMBOLS = 64  # enough symbols
+RUN = 128  # a word long enough to hold a run of repeated characters
+LONG = 256  # longer than the room allows
+EMOTE = 512  # enough words or emoji for a wall
+UNICODE = 1024  # non-ASCII: zalgo, lookalikes
+ALWAYS = 2047
+
+# Byte classes of ASCII text, counted with bytes.count: 1 capital, 2 small, 3 digit, 4 space,
+# 5 symbol.
+CLASSES = bytes(
+    1
+    if 65 <= b <= 90
+    else 2
+    if 97 <= b <= 122
+    else 3
+    if 48 <= b <= 57
+    else 4
+    if b in b" \t\r\n\x0b\x0c"
+    else 5
+    for b in range(256)
+)
+
+
+class View:
+    """A message's text analysed once, shared by every check."""
+
+    __slots__ = ("_classes", "_findings", "_links", "_lookalike_domains", "ascii", "fold",
+                 "folded", "gates", "mtext", "raw", "tokens")  # fmt: skip
+
+    def __init__(self, text: str) -> None:
+        self.raw = text
+        ascii = self.ascii = text.isascii()
+        if ascii:
+            self.fold = _PLAIN
+            folded = self.folded = text.lower()
+            gates = 0
+            # match_tokens() inlined for the common case: no leetspeak, no spaced letters.
+            data = text.encode().translate(ASCII_SKELETON, b"'")
+            shape = data.translate(SHAPE)
+            if b"1" in shape or b"x x x" in shape:
+                tokens = match_tokens(folded)
+            else:
+                tokens = data.decode().split()
+        elif _NOT_PLAIN_EMOJI.search(text) is None:
+            # ASCII plus emoji ("gg wp 👏"): nothing to fold; emoji are spaces to the words.
+            self.fold = _PLAIN
+            folded = self.folded = _PLAIN_EMOJI.sub(" ", text).lower()
+            gates = UNICODE | EMOTE
+            tokens = match_tokens(folded)
+        else:
+            self.fold = fold(text)
+            folded = self.folded = self.fold.text
+            gates = UNICODE | EMOTE
+            tokens = match_tokens(folded)
+        self.tokens = tokens
+        self.mtext = " ".join(tokens)
+        if ("." in folded or "dot" in folded or "d0t" in folded) and (
+            might_have_link(folded) or (" . " in folded and _SPACED_RE.search(folded))
+        ):
+            gates |= LINK
+        if not ANCHORS.isdisjoint(tokens):
+            gates |= SCAM
+        self.gates = gates
+        # _classes, _links, _lookalike_domains and _findings are set when first asked for.
+
+    def classes(self) -> bytes:
+        """ASCII only: each byte replaced by its class (see CLASSES)."""
+        try:
+            return self._classes
+        except AttributeError:
+            self._classes: bytes = self.raw.encode().translate(CLASSES)
+            return self._classes
+
+    def links(self) -> list[Link]:
+        try:
+            return self._links
+        except AttributeError:
+            pass
+        self._links: list[Link] = []
+        self._lookalike_domains: frozenset[str] = frozenset()
+        if self.gates & LINK:
+            folded = self.folded
+            self._links = find_links(folded, self.raw if self.ascii else None)
+            if self._links and self.fold.lookalikes:
+                # Domains that only exist after folding foreign letters are disguised.
+                basic = self.raw.translate(FOLD_BASIC).lower()
+                plain = {link.domain for link in find_links(basic)}
+                self._lookalike_domains = frozenset(
+                    link.domain for link in self._links if link.domain not in plain
+                )
+            if " . " in folded and _SPACED_RE.search(folded):
+                # "w w w . s i t e . c o m": read it with the single spaces squeezed out.
+                seen = {link.domain for link in self._links}
+                for link in find_links(_SQUEEZE_RE.sub("", folded)):
+                    if link.domain not in seen:
+                        self._links.append(link._replace(obfuscated=True))
+        return self._links
+
+    def findings(self, judge: LinkJudge) -> list[LinkFinding]:
+        try:
+            return self._findings
+        except AttributeError:
+            pass
+        links = self.links()  # sets _lookalike_domains
+        looks = self._lookalike_domains
+        self._findings: list[LinkFinding] = (
+            [judge.judge(link, lookalike=link.domain in looks) for link in links] if links else []
+        )
+        return self._findings
+
+
+class UserState:
+    """What the repetition and flood checks remember about one user in one room.
+
+    Small on purpose (two short lists): thousands of chatters' states must stay cache-friendly.
+    """
+
+    __slots__ = ("id", "lines", "name", "times")
+
+    def __init__(self, user_id: str, name: str) -> None:
+        self.id = user_id
+        self.name = name
+        self.times = array("d")  # the last few message times
+        self.lines: list[tuple[float, str]] = []  # recent lines (match text), oldest first
+
+    def reset(self) -> None:
+        del self.times[:]
+        self.lines.clear()
+
+
+class Ctx:
+    """Everything a check may read about one message."""
+
+    __slots__ = ("_permitted", "msg", "now", "rules", "user", "view")
+
+    def __init__(self, msg: Message, view: View, rules: RoomRules, user: UserState, now: float):
+        self.msg = msg
+        self.view = view
+        self.rules = rules
+        self.user = user
+        self.now = now
+        self._permitted: bool | None = None
+
+    @property
+    def permitted(self) -> bool:
+        """Whether the author holds a link permit (``!permit``)."""
+        if self._permitted is None:
+            author = self.msg.author
+            self._permitted = self.rules.ladder.is_permitted(author.id, author.name)
+        return self._permitted
+
+
+class Check:
+    name: ClassVar[str]
+    gate: ClassVar[int] = ALWAYS  # the View gates under which this check can fire
+    stateful: ClassVar[bool] = False  # keeps per-user memory (skipped for edits)
+    description: ClassVar[str] = ""
+
+    def run(self, c: Ctx) -> Hit | None:
+        raise NotImplementedError
+
+
+def _ramp(value: float, start: float, full: float, low: float, high: float) -> float:
+    """``low`` at ``start``, rising linearly to ``high`` at ``full`` and staying there."""
+    if full <= start:
+        return high
+    share = min(1.0, max(0.0, (value - start) / (full - start)))
+    return round(low + (high - low) * share, 2)
+
+
+# --- links and phishing ------------------------------------------------------------------------
+
+
+class LinksCheck(Check):
+    name = "links"
+    gate = LINK
+    description = "links to domains that are not allowlisted (unless permitted)"
+
+    def run(self, c: Ctx) -> Hit | None:
+        findings = c.view.findings(c.rules.judge)
+        if not findings:
+            return None
+        bad = [f for f in findings if f.kind != "allowed"]
+        if not bad or c.permitted:
+            return None
+        score = 1.0
+        first = bad[0].link
+        reason = f"link to {first.domain}"
+        if any(f.link.obfuscated for f in bad):
+            score += 0.5
+            reason = f"disguised link to {next(f.link.domain for f in bad if f.link.obfuscated)}"
+        if any(f.kind == "shortener" for f in bad):
+            score += 0.3
+            reason += " (shortened)"
+        return Hit(self.name, min(score, 1.5), reason)
+
+
+class PhishingCheck(Check):
+    name = "phishing"
+    gate = LINK
+    description = "known phishing domains, lookalike domains and brand typosquats"
+
+    def run(self, c: Ctx) -> Hit | None:
+        findings = c.view.findings(c.rules.judge)
+        if not findings:
+            return None
+        worst: LinkFinding | None = None
+        for f in findings:
+            if f.score > 0 and (worst is None or f.score > worst.score):
+                worst = f
+        if worst is None:
+            return None
+        return Hit(self.name, worst.score, worst.reason)
+
+
+# --- shape of the text -------------------------------------------------------------------------
+
+
+class CapsCheck(Check):
+    name = "caps"
+    gate = CAPS
+    description = "long messages written mostly in capitals (emote names not counted)"
+
+    def run(self, c: Ctx) -> Hit | None:
+        raw = c.view.raw
+        cfg = c.rules.config
+        minimum = cfg.caps_min_letters
+        if len(raw) < minimum:
+            return None
+        if c.view.ascii:
+            classes = c.view.classes()
+            upper = classes.count(1)
+            if upper < minimum:
+                return None
+            letters = upper + classes.count(2)
+        else:
+            upper = sum(map(str.isupper, raw))
+            if upper < minimum:
+                return None
+            letters = sum(map(str.isalpha, raw))
+        if upper < cfg.caps_share * letters:
+            return None
+        # Emote names (KEKW, OMEGALUL) are capitals by nature: not shouting.
+        emotes = c.rules.emotes
+        kept = "".join(w for w in raw.split() if w not in emotes)
+        upper = sum(map(str.isupper, kept))
+        letters = sum(map(str.isalpha, kept))
+        if upper < minimum or upper < cfg.caps_share * letters:
+            return None
+        score = _ramp(upper, minimum, 3 * minimum, 0.3, 1.0)
+        return Hit(self.name, score, f"{upper} capital letters ({100 * upper // letters}%)")
+
+
+_SYMBOL_RE = re.compile(r"[^\w\s\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u200d\ufe0f]")
+
+
+class SymbolsCheck(Check):
+    name = "symbols"
+    gate = SYMBOLS
+    description = "messages made mostly of symbols, box drawing or braille art"
+
+    def run(self, c: Ctx) -> Hit | None:
+        raw = c.view.raw
+        minimum = c.rules.config.symbols_min
+        if len(raw) < minimum:
+            return None
+        if c.view.ascii:
+            count = c.view.classes().count(5)
+        else:
+            count = len(_SYMBOL_RE.findall(raw))
+        if count < minimum:
+            return None
+        visible = len(raw) - raw.count(" ")
+        if count < c.rules.config.symbols_share * visible:
+            return None
+        score = _ramp(count, minimum, 2 * minimum, 0.6, 1.0)
+        return Hit(self.name, score, f"{count} symbols")
+
+
+_EMOJI_RE = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]")
+_CUSTOM_EMOJI = re.compile(r"<a?:\w+:\d+>|:\w{2,}:")
+
+
+class EmotesCheck(Check):
+    name = "emotes"
+    gate = EMOTE
+    description = "walls of emotes, emoji or one word repeated"
+
+    def run(self, c: Ctx) -> Hit | None:
+        raw = c.view.raw
+        limit = c.rules.config.max_emotes
+        emoji = 0 if c.view.ascii else len(_EMOJI_RE.findall(raw))
+        if not emoji and len(raw) <= 2 * limit:
+            return None
+        parts = raw.split()
+        if len(parts) + emoji <= limit:
+            return None
+        emotes = c.rules.emotes
+        count = emoji + sum(
+            1 for w in parts if w in emotes or (":" in w and _CUSTOM_EMOJI.fullmatch(w))
+        )
+        same = 0
+        if len(parts) - len(set(parts)) >= limit:  # some word may occur more than `limit` times
+            same = Counter(parts).most_common(1)[0][1]
+        wall = max(count, same)
+        if wall <= limit:
+            return None
+        score = _ramp(wall, limit, 2 * limit, 0.7, 1.2)
+        what = "emotes" if count >= same else "repeated words"
+        return Hit(self.name, score, f"wall of {wall} {what}")
+
+
+@lru_cache(maxsize=16)
+def _run_pattern(run: int) -> re.Pattern[str]:
+    """A run of ``run`` characters made of one repeated 1-, 2- or 3-character chunk."""
+    two, three = max(1, run // 2 - 1), max(1, run // 3 - 1)
+    return re.compile(rf"(\S)\1{{{run - 1},}}|(\S\S)\2{{{two},}}|(\S\S\S)\3{{{three},}}")
+
+
+class RepeatedCharsCheck(Check):
+    name = "repeated"
+    gate = RUN
+    description = "long runs of one character or a short chunk (aaaa..., hahaha...)"
+
+    def run(self, c: Ctx) -> Hit | None:
+        raw = c.view.raw
+        run = c.rules.config.repeat_char_run
+        if len(raw) < run or max(map(len, raw.split())) < run:
+            return None  # a run has no spaces, so some word must be that long
+        pattern = _run_pattern(run)
+        if pattern.search(raw) is None:
+            return None
+        longest = max(m.end() - m.start() for m in pattern.finditer(raw))
+        return Hit(self.name, 0.7 if longest < 2 * run else 1.0, f"{longest} repeated characters")
+
+
+class LengthCheck(Check):
+    name = "length"
+    gate = LONG
+    description = "very long messages"
+
+    def run(self, c: Ctx) -> Hit | None:
+        size = len(c.view.raw)
+        limit = c.rules.config.max_length
+        if size <= limit:
+            return None
+        return Hit(self.name, 0.6 if size <= 2 * limit else 1.0, f"{size} characters")
+
+
+# "@name" not inside a word, an email or a URL path ("youtube.com/@channel").
+_MENTION_RE = re.compile(r"(?<![\w./])@(\w(?:[\w\-.]*\w)?)|<@[!&]?(\d+)>")
+_MASS = frozenset({"everyone", "here", "room", "channel", "all"})
+
+
+class MentionsCheck(Check):
+    name = "mentions"
+    gate = AT
+    description = "mass mentions and @everyone/@here/@room pings"
+
+    def run(self, c: Ctx) -> Hit | None:
+        raw = c.view.raw
+        given = c.msg.mentions
+        if "@" not in raw and not given:
+            return None
+        names: set[str] = set(given)
+        mass = False
+        for m in _MENTION_RE.finditer(raw):
+            name = (m.group(1) or m.group(2)).lower()
+            if name in _MASS or m.group(0).startswith("<@&"):
+                mass = True
+            else:
+                names.add(name)
+        limit = c.rules.config.max_mentions
+        score = 0.0
+        reasons = []
+        if mass:
+            score += 0.7
+            reasons.append("pings everyone")
+        if len(names) > limit:
+            score += _ramp(len(names), limit, 3 * limit, 1.0, 1.5)
+            reasons.append(f"mentions {len(names)} people")
+        if not score:
+            return None
+        return Hit(self.name, score, ", ".join(reasons))
+
+
+# --- per-user memory ---------------------------------------------------------------------------
+
+
+class FloodCheck(Check):
+    name = "flood"
+    gate = STATE
+    stateful = True
+    description = "too many messages from one user in a short window"
+
+    def run(self, c: Ctx) -> Hit | None:
+        rules = c.rules
+        times = c.user.times
+        now = c.now
+        n = rules.flood_messages
+        flooding = len(times) >= n and now - times[-n] <= rules.flood_window_s
+        times.append(now)
+        if len(times) > n:
+            del times[0]
+        if not flooding:
+            return None
+        return Hit(self.name, 1.0, f"more than {n} messages in {rules.flood_window_s:g} s")
+
+
+# Words that pad a repeated line without changing it ("pls", "lol"), in match-text spelling.
+_FILLER = frozenset(
+    skeleton(w)
+    for w in "pls plz please lol lool lmao haha hahaha ok okay bro guys man dude fr omg so just "
+    "really very now again".split()
+)
+
+
+_MAX_LINES = 8
+
+
+class RepetitionCheck(Check):
+    name = "repetition"
+    gate = STATE
+    stateful = True
+    description = "one user repeating the same or nearly the same line"
+
+    def run(self, c: Ctx) -> Hit | None:
+        key = c.view.mtext
+        if len(key) < 5:
+            return None
+        now = c.now
+        lines = c.user.lines
+        same = 0
+        if lines:
+            oldest = now - c.rules.repeat_window_s
+            while lines and lines[0][0] < oldest:
+                del lines[0]
+        if lines:
+            cfg = c.rules.config
+            size = len(key)
+            words: frozenset[str] | None = None
+            for _, line in lines:
+                if line == key:
+                    same += 1
+                    continue
+                # Near duplicates: similar length, a shared start or end, then most words
+                # shared (fillers ignored). The cheap tests first.
+                if not (0.6 * size <= len(line) <= 1.7 * size):
+                    continue
+                if key[:5] not in line and line[:5] not in key:
+                    continue
+                if words is None:
+                    words = _words(c.view.tokens)
+                other = _words(line.split())
+                union = len(words | other)
+                if len(words) >= 2 and union and len(words & other) / union >= cfg.near_duplicate:
+                    same += 1
+        lines.append((now, key))
+        if len(lines) > _MAX_LINES:
+            del lines[0]
+        if same + 1 < c.rules.repeat_count:
+            return None
+        window = c.rules.repeat_window_s
+        return Hit(self.name, 1.0, f"same line {same + 1} times in {window:g} s")
+
+
+def _words(tokens: list[str]) -> frozenset[str]:
+    return frozenset(tokens).difference(_FILLER)
+
+
+# --- words and letters -------------------------------------------------------------------------
+
+
+class BlocklistCheck(Check):
+    name = "blocklist"
+    gate = BLOCK
+    description = "the room's blocked terms and /regexes/"
+
+    def run(self, c: Ctx) -> Hit | None:
+        blocklist = c.rules.blocklist
+        if not blocklist:
+            return None
+        view = c.view
+        if not blocklist.has_patterns and blocklist.anchors.isdisjoint(view.tokens):
+            return None
+        hit = blocklist.match(view.mtext, view.tokens, view.folded)
+        if hit is None:
+            return None
+        return Hit(self.name, c.rules.config.block_score, f"blocked: {hit.entry}")
+
+
+class ZalgoCheck(Check):
+    name = "zalgo"
+    gate = UNICODE
+    description = "stacked combining marks (zalgo text)"
+
+    def run(self, c: Ctx) -> Hit | None:
+        f = c.view.fold
+        if f.max_stack < 3 and not (f.marks >= 12 and f.max_stack >= 2):
+            return None
+        return Hit(self.name, 0.8 if f.marks < 30 else 1.2, f"{f.marks} stacked marks")
+
+
+class LookalikeCheck(Check):
+    name = "lookalike"
+    gate = UNICODE
+    description = "words disguised with Cyrillic/Greek lookalike letters or styled alphabets"
+
+    def run(self, c: Ctx) -> Hit | None:
+        f = c.view.fold
+        if f.lookalikes:
+            score = min(1.2, 0.7 + 0.2 * (f.lookalikes - 1))
+            return Hit(self.name, round(score, 2), f"{f.lookalikes} words with lookalike letters")
+        if f.styled >= 4:
+            return Hit(self.name, 0.2, "styled letters")
+        return None
+
+
+class ScamCheck(Check):
+    name = "scam"
+    gate = SCAM
+    description = "scam shapes: selling viewers, fake Nitro, fake staff, crypto, fake verification"
+
+    def run(self, c: Ctx) -> Hit | None:
+        tokens = c.view.tokens
+        if ANCHORS.isdisjoint(tokens):
+            return None
+        link = any(f.kind != "allowed" for f in c.view.findings(c.rules.judge))
+        m = match_scam(c.view.mtext, tokens, link=link)
+        if m is None or m.score <= 0:
+            return None
+        return Hit(self.name, m.score, f"{m.category}: {m.reason}")
+
+
+ALL_CHECKS: tuple[Check, ...] = (
+    FloodCheck(),
+    RepetitionCheck(),
+    LinksCheck(),
+    PhishingCheck(),
+    ScamCheck(),
+    BlocklistCheck(),
+    MentionsCheck(),
+    CapsCheck(),
+    SymbolsCheck(),
+    EmotesCheck(),
+    RepeatedCharsCheck(),
+    LengthCheck(),
+    ZalgoCheck(),
+    LookalikeCheck(),
+)
+CHECK_NAMES = tuple(check.name for check in ALL_CHECKS)
+
+
+# Global Twitch emotes and widely used third-party (BTTV/FFZ/7TV) emote names. A room adds its
+# own channel emotes through its config.
+EMOTES = frozenset(
+    """
+Kappa KappaPride Keepo Kreygasm PogChamp PogBones LUL TriHard BibleThump ResidentSleeper
+SeemsGood NotLikeThis FailFish DansGame SwiftRage WutFace HeyGuys VoHiYo CoolCat CoolStoryBob
+BabyRage 4Head PJSalt MrDestructoid DoritosChip TwitchUnity HSWP BloodTrail CorgiDerp OSFrog
+PunOko TheIlluminati StinkyCheese SMOrc Jebaited CurseLit PopCorn GivePLZ TakeNRG KomodoHype
+TPFufun TehePelo PraiseIt panicBasket BegWan EleGiggle KPOPheart TwitchLit duDudu FrankerZ
+RalpherZ OhMyDog PartyHat Squid1 Squid2 Squid3 Squid4 HolidayCookie ModLove NomNom
+KEKW OMEGALUL LULW Pog POGGERS PogU Poggers PagMan PagChomp monkaS monkaW monkaHmm monkaGIGA
+Sadge PepeHands FeelsBadMan FeelsGoodMan FeelsStrongMan FeelsOkayMan PepeLaugh pepeLaugh
+peepoHappy peepoSad peepoClap peepoLeave peepoArrive widepeepoHappy widepeepoSad catJAM
+pepeJAM pepeD ratJAM blobDance Clap EZ EZY 5Head 3Head Pepega PepegaAim WeirdChamp OkayChamp
+Clueless Copium Hopium Aware Susge SUSSY HYPERS COGGERS KEKWait Kapp KappaHD Kappu LULE
+gachiGASM gachiBASS HeyGuys forsenE xqcL NODDERS NOPERS peepoGiggles ICANT Stare Bedge
+BOOBA modCheck Chatting ppL ppHop peepoSitting FeelsWeirdMan PauseChamp Pausechamp WAYTOODANK
+HUH Madge Deadge Okayeg Wokege Classic PogO Smadge COPIUM OMEGADANCE EZClap TriKool
+""".split()
+)

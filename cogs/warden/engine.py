@@ -1,0 +1,637 @@
+"""WardenEngine: per-room configuration, per-user memory, and the assessment of one message.
+
+``assess(message)`` runs every check that applies to the author's role and sums the scores into
+an :class:`Assessment` with a suggested :class:`~cogs.warden.ladder.Severity`. ``judge(message)``
+adds the room's escalation ladder and returns a :class:`Judgement` (action, timeout, warning).
+Moderators and above are never inspected, nor are our own personas (their words go through
+:meth:`WardenEngine.outbound`). A check that raises is logged and skipped; the message is still
+assessed by the others. All memory is bounded and keyed by room and user; time comes from the
+injected clock, so replay and tests run on virtual time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.adapters.base import ModAction, ModerationKind
+from bot.clock import Clock, SystemClock
+from bot.message import Message, Role, Room, User
+from cogs.warden.checks import (
+    ALL_CHECKS,
+    AT,
+    BLOCK,
+    CAPS,
+    CHECK_NAMES,
+    EMOTE,
+    EMOTES,
+    LONG,
+    RUN,
+    STATE,
+    SYMBOLS,
+    Check,
+    Ctx,
+    Hit,
+    UserState,
+    View,
+)
+from cogs.warden.ladder import ALLOW, Action, Ladder, LadderPolicy, Severity, Verdict, user_key
+from cogs.warden.links import DEFAULT_ALLOWLIST, DomainSet, LinkJudge, PhishingList
+from cogs.warden.links import normalize_domain as _normalize_domain
+from cogs.warden.outbound import OutboundResult, check_outbound
+from cogs.warden.patterns import (
+    BlockList,
+    PatternError,
+    compile_pattern,
+    normalize_term,
+    parse_entry,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Mode(StrEnum):
+    STRICT = "strict"
+    NORMAL = "normal"
+    LENIENT = "lenient"
+    FLAGONLY = "flagonly"  # assess as normal, only ever flag for moderators
+    OFF = "off"
+
+
+# Score at which a message is flagged, removed, and treated as severe.
+THRESHOLDS: dict[Mode, tuple[float, float, float]] = {
+    Mode.STRICT: (0.45, 0.75, 2.0),
+    Mode.NORMAL: (0.6, 1.0, 2.5),
+    Mode.LENIENT: (0.9, 1.5, 3.0),
+    Mode.FLAGONLY: (0.6, 1.0, 2.5),
+    Mode.OFF: (float("inf"),) * 3,
+}
+# Lowest role exempt from each check. Scam, phishing, blocklist, zalgo and lookalike checks
+# apply to everyone below moderator: a VIP's hijacked account posts phishing links too.
+DEFAULT_EXEMPT: dict[str, Role] = {
+    "links": Role.VIP,
+    "caps": Role.VIP,
+    "symbols": Role.VIP,
+    "emotes": Role.SUBSCRIBER,
+    "repeated": Role.SUBSCRIBER,
+    "length": Role.VIP,
+}
+DEFAULT_WARNING = (
+    "{user}, your message was removed ({reason}). Next time: a {minutes} minute timeout."
+)
+
+
+class WardenConfig(BaseModel):
+    """One room's Warden settings (TOML ``[cog.warden]`` or stored per room)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Mode = Mode.NORMAL
+    disabled: frozenset[str] = frozenset()  # check names switched off
+    exempt: dict[str, Role] = Field(default_factory=lambda: dict(DEFAULT_EXEMPT))
+    allow_domains: tuple[str, ...] = ()  # added to the default allowlist
+    default_allowlist: bool = True
+    block_terms: tuple[str, ...] = ()
+    block_patterns: tuple[str, ...] = ()  # regex sources, without slashes
+    block_score: float = Field(1.0, ge=0)
+    emotes: tuple[str, ...] = ()  # the channel's own emote names
+    caps_min_letters: int = Field(25, ge=1)
+    caps_share: float = Field(0.8, gt=0, le=1)
+    symbols_min: int = Field(15, ge=1)
+    symbols_share: float = Field(0.5, gt=0, le=1)
+    max_emotes: int = Field(10, ge=1)
+    repeat_char_run: int = Field(30, ge=4)
+    max_length: int = Field(700, ge=1)
+    max_mentions: int = Field(5, ge=1)
+    flood_messages: int = Field(6, ge=1, le=60)
+    flood_window_s: float = Field(10.0, gt=0)
+    repeat_count: int = Field(3, ge=2)
+    repeat_window_s: float = Field(60.0, gt=0)
+    near_duplicate: float = Field(0.7, gt=0, le=1)
+    warn_window_s: float = Field(3600.0, gt=0)
+    timeout_s: int = Field(600, ge=1)
+    ban_after: int | None = Field(None, ge=1)
+    timeout_on_severe: bool = False
+    warning: str = DEFAULT_WARNING
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> Any:
+        return (
+            value.strip().lower().replace("-", "").replace("_", "")
+            if isinstance(value, str)
+            else value
+        )
+
+    @field_validator("disabled", mode="after")
+    @classmethod
+    def _known_checks(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(value - set(CHECK_NAMES))
+        if unknown:
+            raise ValueError(f"unknown check(s) {unknown}; known: {', '.join(CHECK_NAMES)}")
+        return value
+
+    @field_validator("exempt", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        unknown = sorted(set(value) - set(CHECK_NAMES))
+        if unknown:
+            raise ValueError(f"unknown check(s) {unknown}; known: {', '.join(CHECK_NAMES)}")
+        return {k: Role.parse(v) for k, v in value.items()}
+
+    @field_validator("allow_domains", mode="after")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(_normalize_domain(d) for d in value))
+
+    @field_validator("block_terms", mode="after")
+    @classmethod
+    def _terms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for term in value:
+            normalize_term(term)
+        return value
+
+    @field_validator("block_patterns", mode="after")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for source in value:
+            compile_pattern(source)
+        return value
+
+    @field_validator("warning", mode="after")
+    @classmethod
+    def _warning(cls, value: str) -> str:
+        try:
+            value.format(user="u", reason="r", minutes=10, seconds=600)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"warning template: {exc}; use {{user}}, {{reason}}, {{minutes}}, {{seconds}}"
+            ) from None
+        return value
+
+    def policy(self) -> LadderPolicy:
+        return LadderPolicy(
+            window_s=self.warn_window_s,
+            timeout_s=self.timeout_s,
+            ban_after=self.ban_after,
+            flag_only=self.mode is Mode.FLAGONLY,
+            timeout_on_severe=self.timeout_on_severe,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the checks found in one message."""
+
+    score: float
+    severity: Severity
+    hits: tuple[Hit, ...] = ()
+    skipped: tuple[str, ...] = ()  # checks that raised (logged) and were skipped
+    exempt: str | None = None  # why nothing was inspected: "moderator", "persona", "off"
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return tuple(h.check for h in self.hits)
+
+    @property
+    def reason(self) -> str:
+        """The hits, strongest first: "scam: gift: offers free Nitro; links: link to x.y"."""
+        ordered = sorted(self.hits, key=lambda h: -h.score)
+        return "; ".join(f"{h.check}: {h.reason}" for h in ordered)
+
+    @property
+    def flagged(self) -> bool:
+        return self.severity > Severity.NONE
+
+
+CLEAN = Assessment(0.0, Severity.NONE)
+_MODERATOR_EXEMPT = Assessment(0.0, Severity.NONE, exempt="moderator")
+_PERSONA = Assessment(0.0, Severity.NONE, exempt="persona")
+_OFF = Assessment(0.0, Severity.NONE, exempt="off")
+_MODERATOR = int(Role.MODERATOR)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """An assessment plus what the ladder decided to do about it."""
+
+    assessment: Assessment
+    verdict: Verdict = ALLOW
+    warning: str | None = None  # text to post to the user (first offences), if any
+
+    @property
+    def action(self) -> Action:
+        return self.verdict.action
+
+    @property
+    def removes(self) -> bool:
+        return self.verdict.removes
+
+    def mod_action(self, msg: Message) -> ModAction | None:
+        """The adapter call for this judgement (None when allowed)."""
+        if self.verdict.action is Action.ALLOW:
+            return None
+        return ModAction(
+            kind=ModerationKind(self.verdict.action.value),
+            room=msg.room,
+            user=msg.author,
+            message_id=msg.id,
+            seconds=self.verdict.seconds,
+            reason=self.assessment.reason,
+        )
+
+
+@dataclass(slots=True)
+class WardenStats:
+    assessed: int = 0
+    flagged: int = 0
+    by_check: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class RoomRules:
+    """One room's compiled configuration and its memory of users."""
+
+    __slots__ = ("_plans", "all_checks", "blocklist", "caps_min", "config", "emotes",
+                 "flood_messages", "flood_window_s", "judge", "ladder", "max_emotes", "max_length",
+                 "max_users", "names", "off", "repeat_count", "repeat_run", "repeat_window_s",
+                 "shape_min", "symbols_min", "thresholds", "users")  # fmt: skip
+
+    def __init__(
+        self,
+        config: WardenConfig,
+        phishing: DomainSet,
+        clock: Clock,
+        max_users: int,
+        all_checks: Sequence[Check] = ALL_CHECKS,
+    ) -> None:
+        self.all_checks = tuple(all_checks)
+        self.ladder = Ladder(clock, config.policy(), max_users=max_users)
+        self.users: dict[str, UserState] = {}
+        self.names: dict[str, str] = {}  # login name -> user id, for permits and pardons
+        self.max_users = max_users
+        self.apply(config, phishing)
+
+    def apply(self, config: WardenConfig, phishing: DomainSet) -> None:
+        allow = DomainSet(config.allow_domains)
+        if config.default_allowlist:
+            allow = allow | DomainSet(DEFAULT_ALLOWLIST)
+        self.config = config
+        self.judge = LinkJudge(allow, phishing)
+        self.blocklist = BlockList(config.block_terms, config.block_patterns)
+        self.emotes = EMOTES | frozenset(config.emotes)
+        self.thresholds = THRESHOLDS[config.mode]
+        self.off = config.mode is Mode.OFF
+        self.ladder.policy = config.policy()
+        # Plain copies of the numbers read for every message (cheaper than the model's).
+        self.caps_min = config.caps_min_letters
+        self.symbols_min = config.symbols_min
+        self.repeat_run = config.repeat_char_run
+        self.max_length = config.max_length
+        self.max_emotes = config.max_emotes
+        self.flood_messages = config.flood_messages
+        self.flood_window_s = config.flood_window_s
+        self.repeat_count = config.repeat_count
+        self.repeat_window_s = config.repeat_window_s
+        # Shorter than this, no caps/symbols/repeated/length check can fire.
+        self.shape_min = min(self.caps_min, self.symbols_min, self.repeat_run, self.max_length + 1)
+        self._plans: dict[int, tuple[Check, ...]] = {}
+
+    def gates(self, msg: Message, view: View) -> int:
+        """The View's gates plus those that depend on this room's settings and the message."""
+        gates = view.gates
+        if msg.edit_of is None:
+            gates |= STATE
+        raw = view.raw
+        size = len(raw)
+        if size >= self.shape_min:
+            if not view.ascii:
+                gates |= CAPS | SYMBOLS
+            else:
+                classes = view.classes()
+                if size >= self.caps_min and classes.count(1) >= self.caps_min:
+                    gates |= CAPS
+                if size >= self.symbols_min and classes.count(5) >= self.symbols_min:
+                    gates |= SYMBOLS
+            if size >= self.repeat_run and max(map(len, raw.split())) >= self.repeat_run:
+                gates |= RUN
+            if size > self.max_length:
+                gates |= LONG
+        if "@" in raw or msg.mentions:
+            gates |= AT
+        if size > 2 * self.max_emotes and (
+            raw.count(" ") >= self.max_emotes or len(raw.split()) > self.max_emotes
+        ):
+            gates |= EMOTE
+        blocklist = self.blocklist
+        if blocklist and (blocklist.has_patterns or not blocklist.anchors.isdisjoint(view.tokens)):
+            gates |= BLOCK
+        return gates
+
+    def plan(self, role: Role, gates: int) -> tuple[Check, ...]:
+        """The checks to run for an author of ``role`` on a message with ``gates``."""
+        key = (role << 16) | gates
+        checks = self._plans.get(key)
+        if checks is None:
+            cfg = self.config
+            checks = tuple(
+                c
+                for c in self.all_checks
+                if c.gate & gates
+                and c.name not in cfg.disabled
+                and not (c.name in cfg.exempt and role >= cfg.exempt[c.name])
+            )
+            self._plans[key] = checks
+        return checks
+
+    def user(self, author: User) -> UserState:
+        state = self.users.get(author.id)
+        if state is None:
+            state = self._new_user(author)
+        return state
+
+    def _new_user(self, author: User) -> UserState:
+        users = self.users
+        if len(users) >= self.max_users:
+            # Full: forget the users not heard from for longest (a scan, rarely needed).
+            by_age = sorted(users.values(), key=lambda u: u.times[-1] if u.times else 0.0)
+            for old in by_age[: max(1, self.max_users // 10)]:
+                del users[old.id]
+        state = users[author.id] = UserState(author.id, author.name)
+        if author.name:
+            names = self.names
+            names[user_key(author.name)] = author.id
+            if len(names) > self.max_users:
+                del names[next(iter(names))]
+        return state
+
+    def severity(self, score: float) -> Severity:
+        flag, act, severe = self.thresholds
+        if score >= severe:
+            return Severity.HIGH
+        if score >= act:
+            return Severity.MEDIUM
+        if score >= flag:
+            return Severity.LOW
+        return Severity.NONE
+
+
+RoomLike = str | Room
+
+
+def _key(room: RoomLike) -> str:
+    return room.key if isinstance(room, Room) else room
+
+
+class WardenEngine:
+    """Assesses messages room by room. Platform-neutral; no I/O."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        default: WardenConfig | None = None,
+        phishing: DomainSet | None = None,
+        checks: Sequence[Check] = ALL_CHECKS,
+        max_rooms: int = 5_000,
+        max_users: int = 20_000,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.default = default or WardenConfig()
+        self.phishing: DomainSet = phishing if phishing is not None else PhishingList.load()
+        self.checks = tuple(checks)
+        self.max_rooms = max_rooms
+        self.max_users = max_users
+        self.stats = WardenStats()
+        self._configs: dict[str, WardenConfig] = {}
+        self._rooms: dict[str, RoomRules] = {}
+        self._by_room: dict[int, tuple[Room, RoomRules]] = {}
+
+    # --- assessing ------------------------------------------------------------------------
+
+    def assess(self, msg: Message) -> Assessment:
+        """Run the checks that apply to this author; never raises for a faulty check."""
+        author = msg.author
+        if author.persona is not None:
+            return _PERSONA
+        if author.role >= _MODERATOR:
+            return _MODERATOR_EXEMPT
+        room = msg.room
+        cached = self._by_room.get(id(room))
+        if cached is not None and cached[0] is room:
+            rules = cached[1]
+        else:
+            rules = self._rules_for_room(room)
+        if rules.off:
+            return _OFF
+        self.stats.assessed += 1
+        view = View(msg.text)
+        key = (author.role << 16) | rules.gates(msg, view)
+        checks = rules._plans.get(key) or rules.plan(author.role, key & 0xFFFF)
+        if not checks:
+            return CLEAN
+        user = rules.users.get(author.id) or rules.user(author)
+        ctx = Ctx(msg, view, rules, user, self.clock.now())
+        hits: list[Hit] = []
+        skipped: list[str] | None = None
+        for check in checks:
+            try:
+                hit = check.run(ctx)
+            except Exception:
+                skipped = [*(skipped or ()), check.name]
+                self._check_failed(check.name)
+                continue
+            if hit is not None:
+                hits.append(hit)
+        if skipped is None:
+            skipped = []
+        if not hits:
+            return CLEAN if not skipped else Assessment(0.0, Severity.NONE, (), tuple(skipped))
+        score = round(sum(h.score for h in hits), 2)
+        severity = rules.severity(score)
+        if severity:
+            self.stats.flagged += 1
+            for h in hits:
+                self.stats.by_check[h.check] = self.stats.by_check.get(h.check, 0) + 1
+        return Assessment(score, severity, tuple(hits), tuple(skipped))
+
+    def judge(self, msg: Message) -> Judgement:
+        """Assess, then let the room's ladder decide the action for this user."""
+        assessment = self.assess(msg)
+        if assessment.severity is Severity.NONE:
+            return Judgement(assessment)
+        rules = self._rules(msg.room.key)
+        verdict = rules.ladder.decide(msg.author.id, assessment.severity, assessment.reason)
+        warning = None
+        if verdict.warn:
+            cfg = rules.config
+            top = max(assessment.hits, key=lambda h: h.score)
+            warning = cfg.warning.format(
+                user=msg.author.label,
+                reason=top.reason,
+                minutes=max(1, cfg.timeout_s // 60),
+                seconds=cfg.timeout_s,
+            )
+        return Judgement(assessment, verdict, warning)
+
+    def outbound(self, room: RoomLike, text: str) -> OutboundResult:
+        """Clean a persona's text for ``room`` (links against its allowlist, mentions)."""
+        rules = self._rules(_key(room))
+        return check_outbound(text, rules.judge, max_mentions=rules.config.max_mentions)
+
+    def _check_failed(self, name: str) -> None:
+        count = self.stats.errors.get(name, 0) + 1
+        self.stats.errors[name] = count
+        if count & (count - 1) == 0:  # 1st, 2nd, 4th, 8th... failure: log without flooding
+            log.exception("warden check %r failed (%d times); skipped", name, count)
+
+    # --- users ----------------------------------------------------------------------------
+
+    def permit(self, room: RoomLike, who: str, seconds: float = 60.0) -> float:
+        """``!permit USER [SECONDS]``: let one user post links for a while. Returns the expiry."""
+        return self._rules(_key(room)).ladder.permit(who, seconds)
+
+    def pardon(self, room: RoomLike, who: str) -> bool:
+        """``!warden pardon USER``: forget offences and repetition/flood memory. True if known."""
+        rules = self._rules(_key(room))
+        uid = self.resolve(room, who) or who
+        known = rules.ladder.pardon(uid)
+        state = rules.users.get(uid)
+        if state is not None:
+            state.reset()
+            known = True
+        return known
+
+    def resolve(self, room: RoomLike, who: str) -> str | None:
+        """The user id behind a name seen in ``room`` (or ``who`` if it is a known id)."""
+        rules = self._rules(_key(room))
+        name = who.strip().removeprefix("@")
+        if name in rules.users:
+            return name
+        return rules.names.get(user_key(name))
+
+    # --- configuration --------------------------------------------------------------------
+
+    def config_for(self, room: RoomLike) -> WardenConfig:
+        return self._configs.get(_key(room), self.default)
+
+    def configure(self, room: RoomLike, config: WardenConfig) -> WardenConfig:
+        """Set a room's configuration; its ladder and user memory are kept."""
+        key = _key(room)
+        self._configs[key] = config
+        rules = self._rooms.get(key)
+        if rules is not None:
+            rules.apply(config, self.phishing)
+        return config
+
+    def update(self, room: RoomLike, **changes: Any) -> WardenConfig:
+        """A validated copy of the room's config with ``changes``; raises ValueError if invalid."""
+        data = self.config_for(room).model_dump()
+        data.update(changes)
+        return self.configure(room, WardenConfig.model_validate(data))
+
+    def set_mode(self, room: RoomLike, mode: Mode | str) -> WardenConfig:
+        """``!warden strict|normal|lenient|flagonly|off``."""
+        try:
+            value = Mode(str(mode).strip().lower())
+        except ValueError:
+            names = ", ".join(m.value for m in Mode)
+            raise ValueError(f"unknown mode {mode!r} (expected one of: {names})") from None
+        return self.update(room, mode=value)
+
+    def allow(self, room: RoomLike, domain: str) -> WardenConfig:
+        """``!warden allow DOMAIN``."""
+        value = _normalize_domain(domain)
+        current = self.config_for(room).allow_domains
+        return self.update(room, allow_domains=(*current, value))
+
+    def disallow(self, room: RoomLike, domain: str) -> WardenConfig:
+        value = _normalize_domain(domain)
+        current = self.config_for(room).allow_domains
+        return self.update(room, allow_domains=tuple(d for d in current if d != value))
+
+    def block(self, room: RoomLike, entry: str) -> WardenConfig:
+        """``!warden block TERM`` or ``!warden block /REGEX/``; raises PatternError if refused."""
+        kind, value = parse_entry(entry)
+        cfg = self.config_for(room)
+        if kind == "regex":
+            compile_pattern(value)
+            if value in cfg.block_patterns:
+                return cfg
+            return self.update(room, block_patterns=(*cfg.block_patterns, value))
+        normalize_term(value)
+        if value in cfg.block_terms:
+            return cfg
+        return self.update(room, block_terms=(*cfg.block_terms, value))
+
+    def unblock(self, room: RoomLike, entry: str) -> WardenConfig:
+        kind, value = parse_entry(entry)
+        cfg = self.config_for(room)
+        if kind == "regex":
+            if value not in cfg.block_patterns:
+                raise PatternError(f"/{value}/ is not blocked here")
+            return self.update(
+                room, block_patterns=tuple(p for p in cfg.block_patterns if p != value)
+            )
+        if value not in cfg.block_terms:
+            raise PatternError(f"{value!r} is not blocked here")
+        return self.update(room, block_terms=tuple(t for t in cfg.block_terms if t != value))
+
+    def status(self, room: RoomLike) -> dict[str, str]:
+        """``!warden status``: one line per fact."""
+        rules = self._rules(_key(room))
+        cfg = rules.config
+        active = [n for n in CHECK_NAMES if n not in cfg.disabled]
+        permits = rules.ladder.permits()
+        return {
+            "mode": cfg.mode.value,
+            "checks": ", ".join(active),
+            "disabled": ", ".join(sorted(cfg.disabled)) or "none",
+            "allowlist": f"{len(rules.judge.allow)} domains"
+            + (f" (+{', '.join(cfg.allow_domains)})" if cfg.allow_domains else ""),
+            "blocked": f"{len(cfg.block_terms)} terms, {len(cfg.block_patterns)} patterns",
+            "permits": ", ".join(f"{u} ({s:g}s)" for u, s in permits.items()) or "none",
+            "ladder": (
+                "flag only"
+                if cfg.mode is Mode.FLAGONLY
+                else f"delete+warn, then {cfg.timeout_s}s timeout within {cfg.warn_window_s:g}s"
+                + (f", ban at {cfg.ban_after}" if cfg.ban_after else "")
+            ),
+            "assessed": str(self.stats.assessed),
+            "flagged": str(self.stats.flagged),
+        }
+
+    def rooms(self) -> Iterable[str]:
+        return tuple(self._configs)
+
+    def _rules_for_room(self, room: Room) -> RoomRules:
+        """The rules for a Room object, remembered by identity: adapters reuse their Rooms, and
+        ``Room.key`` costs a string format per message otherwise."""
+        rules = self._rules(room.key)
+        if len(self._by_room) >= 4096:
+            self._by_room.clear()
+        self._by_room[id(room)] = (room, rules)  # holding the Room keeps its id unique
+        return rules
+
+    def _rules(self, key: str) -> RoomRules:
+        rules = self._rooms.get(key)
+        if rules is None:
+            rules = RoomRules(
+                self.config_for(key), self.phishing, self.clock, self.max_users, self.checks
+            )
+            self._rooms[key] = rules
+            if len(self._rooms) > self.max_rooms:
+                # The least recently created room without a configuration of its own goes first.
+                for old in self._rooms:
+                    if old != key:
+                        del self._rooms[old]
+                        self._by_room.clear()
+                        break
+        return rules

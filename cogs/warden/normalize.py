@@ -1,0 +1,292 @@
+"""Lookalike folding: turn evasive spellings back into plain lowercase ASCII before matching.
+
+Three layers, each a precomputed ``str.translate`` table or one compiled regex:
+
+* :func:`fold` maps fullwidth forms, styled alphabets (math bold, circled, small caps), accented
+  Latin letters and, when the message is mostly Latin, Cyrillic/Greek homoglyphs onto ASCII, and
+  strips combining marks and invisible characters, counting what it removed (zalgo, lookalikes).
+  A sentence that is genuinely Russian, Greek, Japanese or Arabic keeps its letters: only words
+  that mix scripts are folded there, so real foreign text is never called a lookalike.
+* :func:`match_text` builds the text scam rules and blocklists run on: letters spaced out are
+  joined ("f r e e" -> "free"), leetspeak inside words is undone ("n1tr0" -> "nitro"), ``l`` and
+  ``i`` collapse into one letter, punctuation and emoji become spaces.
+* :func:`skeleton` applies the same letter rules to a rule or term, so both sides agree.
+
+Everything ASCII takes a fast path: ``isascii()`` then ``lower()``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+# Cyrillic and Greek letters (and a few Latin-script oddities) that pass for Latin ones.
+_HOMOGLYPHS = {
+    # Cyrillic lowercase / uppercase
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y", "ɡ": "g", "ɑ": "a", "ı": "i", "ȷ": "j",
+    "ǀ": "l", "ꮃ": "w", "ꭰ": "d",
+    "А": "a", "В": "b", "Е": "e", "Ё": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ї": "i", "Ј": "j", "Һ": "h",
+    "Ԁ": "d", "Ԛ": "q", "Ԝ": "w", "Ӏ": "l", "Ү": "y",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ϲ": "c", "ϳ": "j",
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+    "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x", "Ϲ": "c",
+    # Armenian and Cherokee letters seen in the wild
+    "օ": "o", "ս": "u", "հ": "h", "ո": "n", "ց": "g", "Ꭺ": "a", "Ꮯ": "c", "Ꭼ": "e", "Ꮃ": "w",
+}  # fmt: skip
+
+# Small capitals (there is no small capital x).
+_SMALL_CAPS = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True))
+
+# Marks that stack on any letter (the zalgo material). Script-specific vowel signs (Devanagari,
+# Arabic harakat, Thai) are outside these blocks and are left alone.
+_MARK_RANGES = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+                (0xFE20, 0xFE2F))  # fmt: skip
+_INVISIBLE = (0x00AD, 0x034F, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063,
+              0xFEFF, *range(0xFE00, 0xFE10))  # fmt: skip
+_DOTS = (0x3002, 0xFF61, 0x2024, 0xFE52, 0x2219, 0x22C5, 0x30FB)
+_STYLED_RANGES = ((0x2070, 0x209F), (0x2100, 0x214F), (0x2460, 0x24FF), (0x1D400, 0x1D7FF),
+                  (0x1D2C, 0x1D6A), (0x1F100, 0x1F149))  # fmt: skip
+# Pictographs, dingbats, arrows, shapes, box drawing, blocks, braille: not words.
+EMOJI_RANGES = ((0x2190, 0x21FF), (0x2300, 0x23FF), (0x2500, 0x27BF), (0x2800, 0x28FF),
+                (0x2B00, 0x2BFF), (0x1F000, 0x1F0FF), (0x1F1E6, 0x1F1FF),
+                (0x1F200, 0x1FAFF))  # fmt: skip
+
+
+def _build_tables() -> tuple[dict[int, str | None], dict[int, str | None], frozenset[int]]:
+    basic: dict[int, str | None] = {}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):  # accented Latin -> base letter
+        base = unicodedata.normalize("NFKD", chr(cp))[:1]
+        if base.isascii() and base.isalpha():
+            basic[cp] = base
+    styled: set[int] = set()
+    for lo, hi in _STYLED_RANGES:
+        for cp in range(lo, hi + 1):
+            text = unicodedata.normalize("NFKC", chr(cp))
+            if len(text) == 1 and text.isascii() and text.isalnum():
+                basic[cp] = text
+                styled.add(cp)
+    for base in (0x1F150, 0x1F170):  # negative circled / squared capitals (no decomposition)
+        for i in range(26):
+            basic[base + i] = chr(ord("a") + i)
+            styled.add(base + i)
+    for ch, letter in _SMALL_CAPS.items():
+        basic[ord(ch)] = letter
+        styled.add(ord(ch))
+    for cp in range(0xFF01, 0xFF5F):  # fullwidth ASCII
+        basic[cp] = chr(cp - 0xFEE0)
+        styled.add(cp)
+    basic[0x3000] = " "
+    for cp in _DOTS:
+        basic[cp] = "."
+    for lo, hi in _MARK_RANGES:
+        for cp in range(lo, hi + 1):
+            basic[cp] = None
+    for cp in _INVISIBLE:
+        basic[cp] = None
+    full = dict(basic)
+    for ch, letter in _HOMOGLYPHS.items():
+        full[ord(ch)] = letter
+    return basic, full, frozenset(styled)
+
+
+FOLD_BASIC, FOLD_FULL, _STYLED = _build_tables()
+HOMOGLYPH_CHARS = frozenset(_HOMOGLYPHS)
+
+_MARKS_RE = re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _MARK_RANGES) + "]+")
+_LATIN_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+_CYRGR_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_STYLED_RE = re.compile(
+    "[\uff21-\uff3a\uff41-\uff5a\u24b6-\u24e9\U0001d400-\U0001d7ff\U0001f130-\U0001f189"
+    + "".join(_SMALL_CAPS)
+    + "]"
+)
+
+
+class Folded(NamedTuple):
+    """A message folded for matching, with what the folding had to undo."""
+
+    text: str  # folded and lowercased
+    marks: int = 0  # combining marks stripped
+    max_stack: int = 0  # most marks on a single letter
+    lookalikes: int = 0  # words disguised with letters from another script
+    styled: int = 0  # letters from styled alphabets (fullwidth, math bold, circled...)
+    foreign: bool = False  # mostly non-Latin letters: a real foreign-language message
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching. ASCII input costs one ``lower()``."""
+    if text.isascii():
+        return Folded(text.lower())
+    marks = max_stack = 0
+    if _MARKS_RE.search(text):
+        for run in _MARKS_RE.findall(text):
+            marks += len(run)
+            max_stack = max(max_stack, len(run))
+    styled = len(_STYLED_RE.findall(text))
+    foreign_letters = len(_CYRGR_RE.findall(text))
+    if not foreign_letters:
+        return Folded(text.translate(FOLD_BASIC).lower(), marks, max_stack, 0, styled)
+    latin = len(_LATIN_RE.findall(text)) + styled
+    if latin >= foreign_letters:
+        # Mostly Latin: any Cyrillic/Greek letter that looks Latin is a disguise.
+        looks = sum(1 for w in _WORD_RE.findall(text) if _disguised(w, latin_text=True))
+        return Folded(text.translate(FOLD_FULL).lower(), marks, max_stack, looks, styled)
+    # Mostly Cyrillic/Greek: a real foreign message. Fold only words that mix scripts.
+    looks = 0
+    parts = []
+    for word in re.split(r"(\W+)", text):
+        if word and _disguised(word, latin_text=False):
+            looks += 1
+            parts.append(word.translate(FOLD_FULL))
+        else:
+            parts.append(word.translate(FOLD_BASIC))
+    return Folded("".join(parts).lower(), marks, max_stack, looks, styled, foreign=True)
+
+
+def _disguised(word: str, *, latin_text: bool) -> bool:
+    """A word mixing Latin with Cyrillic/Greek, or (in Latin text) made only of homoglyphs."""
+    has_latin = _LATIN_RE.search(word) is not None
+    has_foreign = _CYRGR_RE.search(word) is not None
+    if has_latin and has_foreign:
+        return True
+    if latin_text and has_foreign and len(word) >= 3:
+        return all(ch in HOMOGLYPH_CHARS for ch in word)
+    return False
+
+
+# --- match text -------------------------------------------------------------------------------
+
+# Three or more single letters or digits, each followed by one separator: "f r e e", "n.i.t.r.o".
+_SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*|+~,/]){2,}[^\W_](?![^\W_])")
+_SPACED_SEP = re.compile(r"[ .\-_*|+~,/]")
+# Words mixing letters with leet digits or symbols: "fr33", "n1tr0", "$team", "c@sh".
+_LEET_RE = re.compile(r"(?<![\w@$])(?!@)(?=[\w@$]*[a-z])[\w@$]*[013457@$][\w@$]*")
+_NUMBER_UNIT = re.compile(r"\$?\d[\d.,]*(?:[a-z]{1,3})?\$?")
+_LEET = str.maketrans("013457@$", "oieastas")
+
+
+def _build_skeleton() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(c): " " for c in '!"#&()*,-./:;<=>?[\\]^_`{|}~\t\r\n'}
+    table[ord("'")] = None
+    table[0x2019] = None  # right single quote: "don’t" -> "dont"
+    table[ord("l")] = "i"  # l and i read alike (and so does a leet 1)
+    for lo, hi in EMOJI_RANGES:
+        for cp in range(lo, hi + 1):
+            table[cp] = " "
+    for cp in (0x2018, 0x201C, 0x201D, 0x00AB, 0x00BB, 0x2026, 0x2014, 0x2013, 0x00B7):
+        table[cp] = " "
+    return table
+
+
+_SKELETON = _build_skeleton()
+_LEET_CHARS = frozenset("013457@$")
+
+
+def _unleet(m: re.Match[str]) -> str:
+    word = m.group()
+    if _NUMBER_UNIT.fullmatch(word):  # "100k", "3rd", "5am": numbers, not leetspeak
+        return word
+    return word.translate(_LEET)
+
+
+def _unspace(m: re.Match[str]) -> str:
+    return _SPACED_SEP.sub("", m.group())
+
+
+def match_text(folded: str) -> str:
+    """The text rules match against: spaced letters joined, leet undone, ``l`` read as ``i``,
+    punctuation and emoji turned into spaces, single spaces. Digits that are numbers stay."""
+    return " ".join(match_tokens(folded))
+
+
+# ASCII fast path: one bytes.translate lowercases, reads l as i and blanks punctuation.
+_PUNCT = b'!"#&()*,-./:;<=>?[\\]^_`{|}~\t\r\n\x0b\x0c'
+ASCII_SKELETON = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZl" + _PUNCT,
+    b"abcdefghijkimnopqrstuvwxyzi" + b" " * len(_PUNCT),
+)
+_LEET_SEARCH = re.compile(rb"[013457@$]").search
+_LEET_BYTES = bytes.maketrans(b"013457@$", b"oieastas")
+_NUMBER_UNIT_BYTES = re.compile(rb"\$?\d[\d$%+]*(?:[a-z]{1,3})?\$?")
+# Every byte but a space becomes "x" (three one-letter words read " x x x "), leet digits and
+# symbols become "1": two C-level scans answer both questions.
+SHAPE = bytes(32 if b == 32 else 49 if chr(b) in "013457@$" else 120 for b in range(256))
+
+
+def match_tokens(folded: str) -> list[str]:
+    """The words of :func:`match_text`, computed without building it for ASCII input."""
+    if folded.isascii():
+        data = folded.encode().translate(ASCII_SKELETON, b"'")
+        shape = data.translate(SHAPE)
+        leet = b"1" in shape
+        if _has_singles(shape):
+            words = _join_singles(data.split(b" "))
+        elif not leet:
+            return data.decode().split()
+        else:
+            words = data.split()
+        if leet:
+            words = [_unleet_bytes(w) for w in words]
+        return b" ".join(words).decode().split()
+    text = folded
+    if _SPACED_RE.search(text):
+        text = _SPACED_RE.sub(_unspace, text)
+    if not _LEET_CHARS.isdisjoint(text):
+        text = _LEET_RE.sub(_unleet, text)
+    return text.translate(_SKELETON).split()
+
+
+def _has_singles(shape: bytes) -> bool:
+    """Three one-character words in a row (leet digits count as characters)."""
+    if b" " not in shape:
+        return False
+    shape = shape.replace(b"1", b"x")
+    return b"x x x" in shape and b" x x x " in b" " + shape + b" "
+
+
+def _unleet_bytes(word: bytes) -> bytes:
+    if word.isalpha() or word.isdigit() or word[:1] == b"@" or _LEET_SEARCH(word) is None:
+        return word
+    if not any(97 <= b <= 122 for b in word) or _NUMBER_UNIT_BYTES.fullmatch(word):
+        return word  # a number ("100", "3rd", "5am", "$20"), not leetspeak
+    return word.translate(_LEET_BYTES)
+
+
+def _join_singles(parts: list[bytes]) -> list[bytes]:
+    """Join runs of three or more one-letter words ("f r e e" -> "free"); drop empties."""
+    out: list[bytes] = []
+    run: list[bytes] = []
+    for part in (*parts, b""):
+        if len(part) == 1:
+            run.append(part)
+            continue
+        if len(run) >= 3:
+            out.append(b"".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if part:
+            out.append(part)
+    return out
+
+
+def skeleton(term: str) -> str:
+    """A rule, term or keyword in the same alphabet as :func:`match_text` output."""
+    return match_text(fold(term).text).strip()
+
+
+def skeleton_pattern(source: str) -> str:
+    """A regex source written in plain English, rewritten for match text (``l`` reads ``i``).
+
+    Only literal letters change: the rules this is used on never contain an escape with ``l``.
+    """
+    if "\\l" in source or "\\L" in source:
+        raise ValueError("rule sources must not use escapes containing 'l'")
+    return source.replace("l", "i")

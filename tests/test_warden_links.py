@@ -1,0 +1,227 @@
+"""Links however they are written; allowlist, shipped phishing list, typosquats of brands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cogs.warden.links import (
+    DEFAULT_ALLOWLIST,
+    DomainSet,
+    LinkJudge,
+    PhishingList,
+    edit_distance,
+    find_links,
+    impersonation,
+    might_have_link,
+    normalize_domain,
+    registrable,
+)
+from cogs.warden.normalize import fold
+
+DEV = Path(__file__).resolve().parent.parent / "cogs" / "warden" / "data" / "dev.jsonl"
+
+
+def domains(text: str) -> list[tuple[str, bool]]:
+    folded = fold(text).text
+    return [
+        (link.domain, link.obfuscated)
+        for link in find_links(folded, text if text.isascii() else None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("go to https://www.example.com/page now", "example.com"),
+        ("join discord.gg/abc123", "discord.gg"),
+        ("see youtu.be/abc", "youtu.be"),
+        ("t.me/somechannel for signals", "t.me"),
+        ("http://192.168.1.1/login", "192.168.1.1"),
+        ("visit kick.com/someone.", "kick.com"),
+        ("free-drop.live", "free-drop.live"),
+    ],
+)
+def test_plain_links(text: str, domain: str) -> None:
+    assert domains(text) == [(domain, False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("discord dot gg/abc", "discord.gg"),
+        ("steam[.]com", "steam.com"),
+        ("steam (dot) ru/gift", "steam.ru"),
+        ("viewbot[.]pro", "viewbot.pro"),
+        ("steamcomunity . com / trade", "steamcomunity.com"),
+        ("steamcomunity .com", "steamcomunity.com"),
+        ("grab it at nitrogifts DOT xyz", "nitrogifts.xyz"),
+        ("d1sc0rd-g1ft.c0m", "d1sc0rd-g1ft.com"),
+    ],
+)
+def test_disguised_links(text: str, domain: str) -> None:
+    assert domains(text) == [(domain, True)]
+
+
+def test_fullwidth_dot_is_folded_into_a_link() -> None:
+    assert [d for d, _ in domains("ｄｉｓｃｏｒｄ．ｇｇ")] == ["discord.gg"]
+    assert [d for d, _ in domains("discord。gg/x")] == ["discord.gg"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the dot com bubble",
+        "e.g. the ladder resets",
+        "i.e. a race condition",
+        "the error is in main.py line 42",
+        "python 3.11.7 works",
+        "done.Live now",
+        "ok.so what",
+        "5 p.m. when it crashed",
+        "see README.md",
+        "run ./setup.sh first",
+        "2.5gb of ram",
+        "mail me at bob@gmail.com",
+        "that was fun.Next game?",
+    ],
+)
+def test_ordinary_text_has_no_links(text: str) -> None:
+    assert domains(text) == []
+
+
+def test_allowlist_covers_subdomains() -> None:
+    allow = DomainSet(["twitch.tv", "wikipedia.org"])
+    assert "clips.twitch.tv" in allow
+    assert "en.wikipedia.org" in allow
+    assert "twitch.tv.evil.com" not in allow
+    assert "nottwitch.tv" not in allow
+
+
+def test_normalize_domain() -> None:
+    assert normalize_domain("https://WWW.Example.com/path?q=1") == "example.com"
+    assert normalize_domain("*.example.co.uk") == "example.co.uk"
+    with pytest.raises(ValueError, match="not a domain"):
+        normalize_domain("not a domain")
+
+
+def test_registrable() -> None:
+    assert registrable("a.b.example.com") == "example.com"
+    assert registrable("shop.example.co.uk") == "example.co.uk"
+
+
+def test_shipped_phishing_list_loads() -> None:
+    shipped = PhishingList.load()
+    assert len(shipped) > 100
+    assert "grabify.link" in shipped
+    assert "sub.grabify.link" in shipped
+    assert "discord.com" not in shipped
+    assert not set(shipped) & DEFAULT_ALLOWLIST
+
+
+@pytest.mark.parametrize(
+    ("domain", "brand"),
+    [
+        ("dlscord.com", "discord"),
+        ("discrod.gift", "discord"),
+        ("dicsord.gift", "discord"),
+        ("steamcornmunity.com", "steamcommunity"),  # rn reads as m
+        ("steamcommunlty.com", "steamcommunity"),
+        ("stearnpowered.com", "steampowered"),
+        ("twltch.tv", "twitch"),
+        ("paypa1.com", "paypal"),
+        ("rob1ox.com", "roblox"),
+        ("epicgarnes.com", "epicgames"),
+    ],
+)
+def test_typosquats_are_found(domain: str, brand: str) -> None:
+    imp = impersonation(domain)
+    assert imp is not None and imp.brand == brand and imp.kind == "typo"
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "discord-gifts.app",
+        "nitro-discord.org",
+        "steamcommunity-trade.com",
+        "roblox-security.net",
+        "discordnitro-free.ru",
+        "epic-gift.com",
+    ],
+)
+def test_brand_with_a_lure_is_impersonation(domain: str) -> None:
+    imp = impersonation(domain)
+    assert imp is not None and imp.bait
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "discord.com",
+        "cdn.discordapp.com",
+        "store.steampowered.com",
+        "steamcommunity.com",
+        "clips.twitch.tv",
+        "paypal.de",
+        "steamdb.info",
+        "steamgifts.com",
+        "switch.com",
+        "stream.live",
+        "gonitro.com",
+        "example.org",
+        "epic.org",
+    ],
+)
+def test_real_sites_are_not_impersonations(domain: str) -> None:
+    assert impersonation(domain) is None
+
+
+def test_link_judge() -> None:
+    judge = LinkJudge(DomainSet(DEFAULT_ALLOWLIST), PhishingList.load())
+    [yt] = find_links("youtube.com/watch?v=x")
+    [phish] = find_links("grabify.link/abc")
+    [typo] = find_links("dlscord.gift/abc")
+    [plain] = find_links("myblog.net")
+    [short] = find_links("bit.ly/abc")
+    assert judge.judge(yt).kind == "allowed"
+    assert judge.judge(yt, lookalike=True).kind == "phishing"  # yоutube.com with a Cyrillic о
+    assert judge.judge(phish).kind == "phishing"
+    assert judge.judge(typo).kind == "phishing"
+    assert judge.judge(plain).kind == "link" and judge.judge(plain).score == 0
+    assert judge.judge(short).kind == "shortener"
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("discord", "dicsord", 2) == 1  # a swap counts one
+    assert edit_distance("discord", "discord", 1) == 0
+    assert edit_distance("abc", "xyzxyz", 1) == 2  # stops past the limit
+
+
+def _dev_texts() -> list[str]:
+    return [json.loads(line)["text"] for line in DEV.read_text("utf-8").splitlines()]
+
+
+def test_link_gate_is_conservative_on_dev_set() -> None:
+    for text in _dev_texts():
+        folded = fold(text).text
+        if find_links(folded):
+            assert might_have_link(folded), text
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["discord", "dot", ".", " ", "gg", "com", "[.]", "(dot)", "x", "/a", "e.g", "3"]
+        ),
+        max_size=8,
+    )
+)
+def test_link_gate_is_conservative(parts: list[str]) -> None:
+    text = "".join(parts)
+    if find_links(text):
+        assert might_have_link(text)
