@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from bot.adapters.base import Adapter
@@ -25,7 +26,9 @@ from bot.llm.base import LLM
 from bot.llm.outage import OutageNotices
 from bot.memory.store import Store
 from bot.message import Platform
+from bot.persona_store import PersonaService
 from bot.personas import PersonaRegistry, load_persona_dir
+from bot.rules.wiring import Rules
 from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,28 @@ def make_llm(settings: Settings, clock: Clock) -> LLM:
     from bot.llm.factory import make_llm as factory
 
     return factory(settings.llm, clock=clock)
+
+
+class MessageRate:
+    """Messages seen in the last minute, ours included (the console's toolbar shows it)."""
+
+    def __init__(self, clock: Clock, window_s: float = 60.0) -> None:
+        self.clock = clock
+        self.window_s = window_s
+        self._times: deque[float] = deque()
+
+    def observe(self, message: Any, turn: Any) -> None:  # a dispatcher observer
+        self._times.append(self.clock.now())
+        self._expire()
+
+    def _expire(self) -> None:
+        cutoff = self.clock.now() - self.window_s
+        while self._times and self._times[0] < cutoff:
+            self._times.popleft()
+
+    def per_minute(self) -> int:
+        self._expire()
+        return len(self._times)
 
 
 class Sanctum:
@@ -54,6 +79,7 @@ class Sanctum:
         self.outage_notices = OutageNotices(self.clock, every_s=settings.llm.outage_notice_every_s)
         self.personas = PersonaRegistry(default=settings.default_persona)
         self.persona_errors: list[str] = []
+        self.persona_service = PersonaService(self.store, self.personas, settings.personas_dir)
         self.commands = CommandRegistry(self.clock)
         self.scheduler = Scheduler(self.clock)
         self.dispatcher = Dispatcher(
@@ -65,6 +91,11 @@ class Sanctum:
             roles=roles or self._role_resolver(),
             bot=self,
         )
+        # Ping-pong, quiet, mutes and rate limits: gates, observer, outbound steps, pump job.
+        self.rules = Rules.install(self)
+        self.message_rate = MessageRate(self.clock)
+        self.dispatcher.observers.append(self.message_rate)
+        self.console: Any = None  # the AdminConsole while one runs (prompts, the editor)
         self.cogs = CogManager(self)
         self.local = LocalAdapter(self.personas, clock=self.clock,
                                   owner_name=settings.console.owner_name, create_lobby=False)
@@ -99,7 +130,14 @@ class Sanctum:
             return
         self.started_at = time.time()
         await self.store.open()
+        await self.rules.load()  # per-room settings, before any message can arrive
         self.load_personas()
+        # Then spawned and imported personas from the database (a file wins on a shared id).
+        report = await self.persona_service.load()
+        for problem in report.problems:
+            if problem not in self.persona_errors:
+                log.warning("persona: %s", problem)
+        self.persona_errors = report.problems
         self.local.ensure_room(LOBBY, members=[self.local.owner, self.local.system])
         await self.add_adapter(self.local)
         await self.cogs.add(CoreCog(self), "bot.builtin")
@@ -174,20 +212,26 @@ class Sanctum:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._background.clear()
+        # Let replies in progress go out while the platforms are still connected, then stop
+        # the adapters, then wait for anything that arrived in between.
+        await self._drain(10.0)
         for adapter in list(self.adapters.values()):
             try:
                 await adapter.stop()
             except Exception:  # noqa: BLE001
                 log.exception("%s did not stop cleanly", adapter.name)
-        try:
-            await asyncio.wait_for(self.dispatcher.drain(), timeout=10)
-        except TimeoutError:
-            log.warning("some messages were still being answered at shutdown")
+        await self._drain(2.0)
         await self.cogs.unload_all()
         await self.store.close()
         with contextlib.suppress(Exception):
             await self.llm.aclose()
         log.info("stopped")
+
+    async def _drain(self, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self.dispatcher.drain(), timeout=timeout)
+        except TimeoutError:
+            log.warning("some messages were still being answered at shutdown")
 
     def request_stop(self) -> None:
         self.stop_requested.set()
@@ -200,6 +244,9 @@ class Sanctum:
         await self.stop()
 
     # -- status ----------------------------------------------------------------------------
+
+    def messages_per_minute(self) -> int:
+        return self.message_rate.per_minute()
 
     def uptime(self) -> float:
         return time.time() - self.started_at if self.started_at else 0.0

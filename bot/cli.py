@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="take an online backup of the store")
     backup.add_argument("destination", nargs="?", type=Path, help="target file")
     _common(backup, suppress=True)
+    memory = sub.add_parser("memory", help="persona memory maintenance")
+    memory_sub = memory.add_subparsers(dest="memory_command", metavar="ACTION", required=True)
+    reembed = memory_sub.add_parser(
+        "reembed", help="embed memories lacking a current vector (progress bar; resumable)")
+    reembed.add_argument("--all", action="store_true",
+                         help="re-embed every memory, e.g. after changing the model")
+    _common(reembed, suppress=True)
     return parser
 
 
@@ -193,6 +200,12 @@ async def _backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+async def _memory(args: argparse.Namespace) -> int:
+    from bot.memory.embedder import reembed_cli
+
+    return await reembed_cli(_settings_from(args), restart=args.all)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -201,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_replay(args))
         if args.command == "backup":
             return asyncio.run(_backup(args))
+        if args.command == "memory":
+            return asyncio.run(_memory(args))
         settings = _settings_from(args)
         if args.command == "run-command":
             lines = args.lines or sys.stdin.read().splitlines()

@@ -13,12 +13,14 @@ import inspect
 import logging
 import types
 import typing
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.message import Message, Role, Room, User
+from bot.rules.ratelimit import CooldownTracker  # the one cooldown tracker (re-exported here)
 
 if TYPE_CHECKING:
     from bot.clock import Clock
@@ -121,7 +123,7 @@ def _param_from(parameter: inspect.Parameter, annotation: Any) -> Param:
         rest=annotation is Rest,
         variadic=variadic,
         choices=choices,
-        type_name=_type_label(annotation),
+        type_name="a choice" if choices else _type_label(annotation),
     )
 
 
@@ -389,29 +391,51 @@ def _convert(param: Param, token: str) -> Any:
         ) from None
 
 
-class CooldownTracker:
-    """Per-key cooldowns on a clock: ``hit`` answers how long is left (0 = go)."""
+class FloodGuard:
+    """At most ``count`` commands per ``per`` seconds per user: a flood is cooled down, not
+    answered. Refused attempts do not count, so a flood does not extend itself."""
 
-    def __init__(self, clock: Clock, max_keys: int = 50_000) -> None:
+    def __init__(self, clock: Clock, count: int = 5, per: float = 10.0) -> None:
         self.clock = clock
-        self.max_keys = max_keys
-        self._until: dict[tuple, float] = {}
+        self.count = count
+        self.per = per
+        self._times: dict[str, deque[float]] = {}
+        self._sweep_at = 4096
 
-    def remaining(self, key: tuple) -> float:
-        until = self._until.get(key)
-        return max(0.0, until - self.clock.now()) if until is not None else 0.0
-
-    def hit(self, key: tuple, seconds: float) -> float:
-        if seconds <= 0:
-            return 0.0
-        left = self.remaining(key)
-        if left > 0:
-            return left
-        if len(self._until) >= self.max_keys:
-            now = self.clock.now()
-            self._until = {k: v for k, v in self._until.items() if v > now}
-        self._until[key] = self.clock.now() + seconds
+    def hit(self, key: str) -> float:
+        now = self.clock.now()
+        times = self._times.get(key)
+        if times is None:
+            if len(self._times) >= self._sweep_at:
+                self._times = {k: t for k, t in self._times.items() if now - t[-1] < self.per}
+                self._sweep_at = max(4096, 2 * len(self._times))
+            times = self._times[key] = deque(maxlen=self.count)
+        elif len(times) == self.count and now - times[0] < self.per:
+            return times[0] + self.per - now
+        times.append(now)
         return 0.0
+
+
+@dataclass(slots=True)
+class Invocation:
+    """A chat command no registered command matched, offered to the fallbacks (the room's
+    custom commands) before it is ignored."""
+
+    bot: Any
+    name: str  # lowercased, without the prefix
+    args_text: str
+    user: User
+    role: Role
+    source: Scope
+    room: Room | None
+    message: Message | None
+    prefix: str
+    reply: Reply
+    turn: Any = None
+
+
+# Returns an Outcome when it handled the command, None to leave it unknown.
+Fallback = Callable[[Invocation], Awaitable["Outcome | None"]]
 
 
 class CommandRegistry:
@@ -419,47 +443,93 @@ class CommandRegistry:
         self.clock = clock
         self._commands: dict[str, Command] = {}
         self._aliases: dict[str, str] = {}
+        # A chat-only and a console-only command may share a name (`persona` lists and mutes
+        # in chat, shows and edits in the console): the second one lives here.
+        self._twins: dict[str, Command] = {}
+        self._twin_aliases: dict[str, str] = {}
         self.cooldowns = CooldownTracker(clock)
+        self.flood = FloodGuard(clock)
+        self._fallbacks: list[tuple[Fallback, Any]] = []
 
     # -- registration ----------------------------------------------------------------------
 
+    def _namespaces(self) -> tuple[tuple[dict[str, Command], dict[str, str]], ...]:
+        return (self._commands, self._aliases), (self._twins, self._twin_aliases)
+
     def add(self, cmd: Command) -> None:
         names = (cmd.name, *cmd.aliases)
-        for name in names:
-            if name in self._commands or name in self._aliases:
-                raise ValueError(f"command name {name!r} is already taken")
-        self._commands[cmd.name] = cmd
+        chosen = None
+        for commands, aliases in self._namespaces():
+            held = [commands.get(n) or commands.get(aliases.get(n, "")) for n in names]
+            for name, other in zip(names, held, strict=True):
+                # Only a chat-only and a console-only command may share a name.
+                if other is not None and {other.scope, cmd.scope} != {Scope.CHAT, Scope.CONSOLE}:
+                    raise ValueError(f"command name {name!r} is already taken")
+            if chosen is None and not any(held):
+                chosen = (commands, aliases)
+        if chosen is None:
+            raise ValueError(f"command name {cmd.name!r} is already taken")
+        commands, aliases = chosen
+        commands[cmd.name] = cmd
         for alias in cmd.aliases:
-            self._aliases[alias] = cmd.name
+            aliases[alias] = cmd.name
 
     def remove(self, name: str) -> Command | None:
-        cmd = self._commands.pop(name, None)
-        if cmd is not None:
-            for alias in cmd.aliases:
-                self._aliases.pop(alias, None)
+        """Remove the command called ``name`` (the newer one, when two share it)."""
+        for commands, _aliases in reversed(self._namespaces()):
+            if name in commands:
+                return self._discard(commands[name])
+        return None
+
+    def _discard(self, cmd: Command) -> Command:
+        for commands, aliases in self._namespaces():
+            if commands.get(cmd.name) is cmd:
+                del commands[cmd.name]
+                for alias in cmd.aliases:
+                    aliases.pop(alias, None)
         return cmd
 
     def remove_cog(self, cog: Any) -> None:
-        for name in [n for n, c in self._commands.items() if c.cog is cog]:
-            self.remove(name)
+        for cmd in [c for c in self.all() if c.cog is cog]:
+            self._discard(cmd)
+        self._fallbacks = [f for f in self._fallbacks if f[1] is not cog]
 
-    def get(self, name: str) -> Command | None:
+    def add_fallback(self, fn: Fallback, owner: Any = None) -> None:
+        """Offer unknown chat commands to ``fn`` (custom commands); removed with its cog."""
+        self._fallbacks.append((fn, owner))
+
+    def chat_visible(self, name: str) -> bool:
+        """Whether ``name`` is a registered command or alias someone can run from chat."""
+        cmd = self.get(name, Scope.CHAT)
+        return cmd is not None and cmd.allowed(Role.OWNER, Scope.CHAT)
+
+    def get(self, name: str, source: Scope | None = None) -> Command | None:
+        """The command called ``name``; given a ``source``, the one that may run there."""
         name = name.lower()
-        return self._commands.get(name) or self._commands.get(self._aliases.get(name, ""))
+        found = None
+        for commands, aliases in self._namespaces():
+            cmd = commands.get(name) or commands.get(aliases.get(name, ""))
+            if cmd is not None:
+                if source is None or cmd.allowed(Role.OWNER, source):
+                    return cmd
+                found = found or cmd
+        return found
 
     def all(self) -> list[Command]:
-        return sorted(self._commands.values(), key=lambda c: c.name)
+        return sorted([*self._commands.values(), *self._twins.values()], key=lambda c: c.name)
 
     def visible(self, role: Role, source: Scope) -> list[Command]:
         return [c for c in self.all() if not c.hidden and c.allowed(role, source)]
 
-    def resolve(self, text: str) -> tuple[Command | None, str, str]:
+    def resolve(
+        self, text: str, source: Scope | None = None
+    ) -> tuple[Command | None, str, str]:
         """(command, invoked_with, argument text) for ``text`` without its prefix."""
         tokens = tokenize(text)
         if not tokens:
             return None, "", ""
         first, end = tokens[0]
-        cmd = self.get(first)
+        cmd = self.get(first, source)
         if cmd is None:
             return None, first.lower(), ""
         invoked = [first.lower()]
@@ -491,9 +561,22 @@ class CommandRegistry:
         """Run ``text`` (prefix already removed) for ``user`` and answer through ``reply``."""
         if not text.strip():
             return Outcome("empty")
-        cmd, invoked, args_text = self.resolve(text)
+        cmd, invoked, args_text = self.resolve(text, source)
         if cmd is None or not cmd.allowed(Role.OWNER, source):
-            # Unknown, or console-only seen from chat: silence (chat is full of other bots).
+            # Unknown, or console-only seen from chat: silence (chat is full of other bots),
+            # unless a fallback (the room's custom commands) knows it.
+            if self._fallbacks and source is not Scope.CONSOLE:
+                parts = text.split(None, 1)
+                call = Invocation(bot, invoked, parts[1].strip() if len(parts) > 1 else "", user,
+                                  role, source, room, message, prefix, reply, turn)
+                for fallback, _owner in self._fallbacks:
+                    try:
+                        outcome = await fallback(call)
+                    except Exception as error:  # a broken fallback never takes the bot down
+                        log.exception("command fallback %r failed", fallback)
+                        return Outcome("error", invoked, f"{type(error).__name__}: {error}")
+                    if outcome is not None:
+                        return outcome
             return Outcome("unknown", invoked)
         name = cmd.qualified_name
         if not cmd.allowed(role, source):
@@ -503,17 +586,10 @@ class CommandRegistry:
         if cmd.callback is None:
             await reply(f"Usage: {cmd.usage(prefix)}")
             return Outcome("usage", name, "subcommand missing")
-        if source is not Scope.CONSOLE and role < Role.ADMIN:
-            # Look at both before starting either: a refused call must not cost a cooldown.
-            user_key = ("user", name, user.key)
-            room_key = ("room", name, room.key) if room is not None else None
-            left = max(self.cooldowns.remaining(user_key),
-                       self.cooldowns.remaining(room_key) if room_key else 0.0)
-            if left:
-                return Outcome("cooldown", name, f"cooldown {left:.1f} s left")
-            self.cooldowns.hit(user_key, cmd.user_cooldown)
-            if room_key:
-                self.cooldowns.hit(room_key, cmd.room_cooldown)
+        left = self.cooldown(name, user, role, source, room, cmd.user_cooldown,
+                             cmd.room_cooldown)
+        if left:
+            return Outcome("cooldown", name, f"cooldown {left:.1f} s left")
         try:
             args, kwargs = bind_arguments(cmd, args_text)
         except UsageError as error:
@@ -539,11 +615,36 @@ class CommandRegistry:
             await ctx.reply(result)
         return Outcome("ok", name)
 
+    def cooldown(self, name: str, user: User, role: Role, source: Scope, room: Room | None,
+                 user_s: float, room_s: float) -> float:
+        """Seconds ``user`` must wait to run ``name`` here (0.0: go, and the cooldowns start).
+
+        The console and admins never wait. In chat each user below moderator also has a flood
+        guard across all commands, so a flood from one user is cooled down, not answered.
+        """
+        if source is Scope.CONSOLE or role >= Role.ADMIN:
+            return 0.0
+        # Look at both before starting either: a refused call must not cost a cooldown.
+        user_key = ("user", name, user.key)
+        room_key = ("room", name, room.key) if room is not None else None
+        left = max(self.cooldowns.remaining(user_key),
+                   self.cooldowns.remaining(room_key) if room_key else 0.0)
+        if left:
+            return left
+        if role < Role.MODERATOR:  # moderators at work are not a flood
+            left = self.flood.hit(user.key)
+            if left:
+                return left
+        self.cooldowns.hit(user_key, user_s)
+        if room_key:
+            self.cooldowns.hit(room_key, room_s)
+        return 0.0
+
     # -- help ------------------------------------------------------------------------------
 
     def help_lines(self, role: Role, source: Scope, prefix: str, topic: str = "") -> list[str]:
         if topic:
-            cmd, _, _ = self.resolve(topic)
+            cmd, _, _ = self.resolve(topic, source)
             if cmd is None or not cmd.allowed(role, source) or cmd.hidden:
                 return [f"No command {prefix}{topic.strip()} that you can run."]
             lines = [f"{cmd.usage(prefix)}: {cmd.help}" if cmd.help else cmd.usage(prefix)]

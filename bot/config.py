@@ -55,6 +55,15 @@ class DispatchSettings(BaseModel):
     answer_bots: bool = True  # other bots are answered when they address a persona
     dedupe_window: int = 50000  # platform message ids remembered for duplicate detection
     max_echo_depth: int = 32  # a hard stop for reply chains, whatever the rules say
+    # Rule defaults (issue 3); each room may override them (`!rules set`), stored per room.
+    command_prefix: str = "!"
+    pingpong_threshold: int = Field(default=5, ge=1)  # full repetitions of a bot cycle
+    pingpong_cooldown_s: float = Field(default=600.0, gt=0)  # quiet that resets a loop
+    pingpong_include_humans: bool = False  # a cycle with a person in it trips too
+    quiet_threshold: int = Field(default=5, ge=1)  # human lines in the window: room is busy
+    quiet_window_s: float = Field(default=60.0, gt=0)
+    outbound_queue_size: int = Field(default=20, ge=1)  # rate-limited sends held per bucket
+    outbound_max_wait_s: float = Field(default=60.0, ge=0)  # longer waits are dropped
 
 
 class RoleSettings(BaseModel):
@@ -111,7 +120,7 @@ class Settings(BaseSettings):
     default_persona: str = "luna"
     log_level: str = "INFO"
     cogs: list[str] = Field(
-        default_factory=lambda: ["cogs.admin", "cogs.steward"],
+        default_factory=lambda: ["cogs.admin", "cogs.steward", "cogs.moderation"],
         description="cog modules loaded at start, in order",
     )
     cog_settings: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="cog")

@@ -58,6 +58,25 @@ class Decision:
         return f"{self.step}{who}: {self.outcome}: {self.reason}"
 
 
+_SET_DECISION = tuple(getattr(Decision, f).__set__ for f in ("step", "outcome", "reason",
+                                                              "persona", "ts"))
+
+
+def _decision(step: str, outcome: str, reason: str, persona: str | None, ts: float
+              ) -> Decision:
+    """``Decision(...)`` at a third of the cost: a frozen dataclass's ``__init__`` goes through
+    ``object.__setattr__`` for each field, and most messages record at least one decision.
+    The result is the same frozen Decision."""
+    decision = object.__new__(Decision)
+    set_step, set_outcome, set_reason, set_persona, set_ts = _SET_DECISION
+    set_step(decision, step)
+    set_outcome(decision, outcome)
+    set_reason(decision, reason)
+    set_persona(decision, persona)
+    set_ts(decision, ts)
+    return decision
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What an inbound check decided. ``removes`` stops the flow (the message is gone)."""
@@ -87,7 +106,7 @@ class Turn:
     command: str | None = None
 
     def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
-        self.decisions.append(Decision(step, outcome, reason, persona, self.now))
+        self.decisions.append(_decision(step, outcome, reason, persona, self.now))
 
     def stop(self, step: str, outcome: str, reason: str) -> None:
         self.stopped = step
@@ -147,7 +166,7 @@ class SendContext:
     persona: Persona | None
 
     def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
-        self.decisions.append(Decision(step, outcome, reason, persona, self.now))
+        self.decisions.append(_decision(step, outcome, reason, persona, self.now))
 
 
 Listener = Callable[..., Awaitable[Any]]
@@ -178,13 +197,18 @@ class EchoStep:
 
     async def run(self, turn: Turn) -> None:
         message = turn.message
-        if message.key in self._seen:
+        key = message.key
+        seen = self._seen
+        if key in seen:
             turn.stop(self.name, "dropped", "duplicate of a message already handled")
             return
-        self.remember(message)
-        persona = message.author.persona
+        seen[key] = None  # remember(), inlined: this runs for every message
+        if len(seen) > self.window:
+            seen.popitem(last=False)
+        author = message.author
+        persona = author.persona
         if persona is None:
-            found = self.dispatcher.personas.by_account(message.platform, message.author.id)
+            found = self.dispatcher.personas.by_account(message.room.platform, author.id)
             persona = found.id if found else None
         if persona is not None:
             turn.echo_of = persona
@@ -240,6 +264,15 @@ class CommandStep:
     """`!command`: run it and stop. Unknown commands stop silently: they are other bots'."""
 
     name = "commands"
+    REASONS = {  # p: prefix, c: command, d: detail
+        "ok": "ran {p}{c}",
+        "unknown": "unknown command {p}{c} ignored",
+        "denied": "{p}{c}: {d}",
+        "cooldown": "{p}{c}: {d}",
+        "usage": "{p}{c}: usage: {d}",
+        "error": "{p}{c} failed: {d}",
+        "empty": "empty command",
+    }
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
@@ -269,16 +302,9 @@ class CommandStep:
             prefix=prefix, turn=turn,
         )
         turn.command = outcome.command or None
-        reasons = {
-            "ok": f"ran {prefix}{outcome.command}",
-            "unknown": f"unknown command {prefix}{outcome.command} ignored",
-            "denied": f"{prefix}{outcome.command}: {outcome.detail}",
-            "cooldown": f"{prefix}{outcome.command}: {outcome.detail}",
-            "usage": f"{prefix}{outcome.command}: usage: {outcome.detail}",
-            "error": f"{prefix}{outcome.command} failed: {outcome.detail}",
-            "empty": "empty command",
-        }
-        turn.stop(self.name, "command", reasons[outcome.status])
+        reason = self.REASONS[outcome.status].format(p=prefix, c=outcome.command,
+                                                     d=outcome.detail)
+        turn.stop(self.name, "command", reason)
 
 
 def alias_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
@@ -302,18 +328,34 @@ class AddressingStep:
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
-        self._patterns: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {}
+        # persona id -> (the Persona it was built for, its pattern, casefolded first words)
+        self._patterns: dict[str, tuple[Persona, re.Pattern[str], tuple[str, ...]]] = {}
 
-    def mentions(self, persona: Persona, message: Message) -> str | None:
+    def mentions(self, persona: Persona, message: Message, folded: str | None = None
+                 ) -> str | None:
+        """Why ``message`` addresses ``persona`` (None: it does not). ``folded`` is the
+        message text casefolded, when the caller has it."""
         if message.mentions:
             account = persona.account(message.platform)
             if persona.id in message.mentions or (account and account in message.mentions):
                 return "platform mention"
-        names = persona.names()
         cached = self._patterns.get(persona.id)
-        if cached is None or cached[0] != names:
-            cached = (names, alias_pattern(names))
+        if cached is None or cached[0] is not persona:  # personas are frozen: new one, new names
+            names = persona.names()
+            firsts = {name.split()[0].casefold() for name in names if name.strip()}
+            # "lunabot" holds "luna": testing the shorter word alone finds both.
+            words = tuple(w for w in firsts if not any(o != w and o in w for o in firsts))
+            cached = (persona, alias_pattern(names), words)
             self._patterns[persona.id] = cached
+        # A substring test first: most chat never names the persona, and the regex (with its
+        # look-behind at every position) costs several times more than a miss here.
+        if folded is None:
+            folded = message.text.casefold()
+        for word in cached[2]:
+            if word in folded:
+                break
+        else:
+            return None
         match = cached[1].search(message.text)
         return f"named as {match.group(0)!r}" if match else None
 
@@ -340,10 +382,11 @@ class AddressingStep:
                     turn.addressed[persona.id] = "direct room"
                     turn.decide(self.name, "addressed", "direct room", persona.id)
             return
+        folded = message.text.casefold()
         for persona in present:
             if persona.id == turn.echo_of:
                 continue
-            why = self.mentions(persona, message)
+            why = self.mentions(persona, message, folded)
             if why:
                 turn.addressed[persona.id] = why
                 turn.decide(self.name, "addressed", why, persona.id)
@@ -536,7 +579,8 @@ class Dispatcher:
         self.adapters[adapter.platform] = adapter
 
     def prefix_for(self, room: Room) -> str:
-        return self.prefixes.get(room.key, self.default_prefix)
+        prefixes = self.prefixes
+        return prefixes.get(room.key, self.default_prefix) if prefixes else self.default_prefix
 
     # -- inbound -----------------------------------------------------------------------------
 

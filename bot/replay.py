@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ class Replay:
             raise LineError(f"line {number}: 'ts' must be a number")
         self.last_ts = float(ts)
         self.clock.set(float(ts))
-        await self.bot.scheduler.run_due()
+        background = await self.run_background()
 
         adapter = await self.adapter(platform)
         direct = bool(data.get("direct", False))
@@ -182,7 +183,46 @@ class Replay:
         )
         turn = await self.bot.dispatcher.handle(message)
         await self.bot.dispatcher.drain()
-        return {"id": line_id, **summarize(turn)}
+        result = {"id": line_id, **summarize(turn)}
+        if background["replies"] or background["suppressed"]:
+            result["background"] = background
+        return result
+
+    async def run_background(self) -> dict[str, list[dict[str, str]]]:
+        """Run what is due at this line's time on the scheduler (timers, replies leaving a
+        rate-limit queue) and say what it sent or held back. Those messages answer no line, so
+        they show as the ``background`` of the line at whose time they happened."""
+        dispatcher = self.bot.dispatcher
+        handled = dispatcher.handled
+        outer, dispatcher.loose_decisions = dispatcher.loose_decisions, deque(maxlen=500)
+        try:
+            await self.bot.scheduler.run_due()
+            await dispatcher.drain()
+        finally:
+            loose, dispatcher.loose_decisions = dispatcher.loose_decisions, outer
+            outer.extend(loose)
+        count = min(dispatcher.handled - handled, len(dispatcher.recent))
+        turns = list(dispatcher.recent)[len(dispatcher.recent) - count :]
+        nested = {id(follow) for each in turns for follow in each.followups}
+        replies: list[dict[str, str]] = []
+        decisions = list(loose)
+        for top in turns:
+            if id(top) in nested:
+                continue
+            for each in top.walk():
+                if each.echo_of is not None:
+                    replies.append({"persona": each.echo_of, "text": each.message.text})
+                decisions.extend(each.decisions)
+        suppressed: list[dict[str, str]] = []
+        for decision in decisions:  # the bot's own voice too: a held timer is news here
+            if decision.outcome in SUPPRESSING:
+                entry = {
+                    "persona": decision.persona or SYSTEM_PERSONA,
+                    "reason": f"{decision.step}: {decision.reason}",
+                }
+                if entry not in suppressed:
+                    suppressed.append(entry)
+        return {"replies": replies, "suppressed": suppressed}
 
     async def run(self, lines: Iterable[str]) -> AsyncIterator[dict[str, Any]]:
         for number, raw in enumerate(lines, start=1):

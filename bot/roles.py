@@ -122,6 +122,7 @@ class RoleResolver:
         self._mod_roles = {
             Platform(p): tuple(ids) for p, ids in settings.moderator_role_ids.items()
         }
+        self._any = any(self._owners.values()) or any(self._admins.values())
 
     def configured_role(self, platform: Platform, user_id: str) -> Role | None:
         """OWNER or ADMIN when settings name this user, else None."""
@@ -133,6 +134,8 @@ class RoleResolver:
 
     def resolve(self, user: User) -> Role:
         """The user's effective role: the higher of the platform's and the configured one."""
+        if not self._any:  # nothing configured: the common case, on every message
+            return user.role
         configured = self.configured_role(user.platform, user.id)
         if configured is not None and configured > user.role:
             return configured

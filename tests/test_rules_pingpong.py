@@ -210,7 +210,7 @@ def test_memory_is_bounded() -> None:
     rule = PingPongRule()
     feed(rule, ["a", "b", "c"] * 5000)
     state = rule._rooms[ROOM]
-    assert len(state.hist) <= 6 and len(state.names) <= 24
+    assert len(state.hist) <= 6 and len(state.labels) <= 6
     # Rooms idle for their cooldown are swept as new ones arrive.
     for i in range(5000):
         rule.observe(f"local:r{i}", "a", False, i * 1.0)

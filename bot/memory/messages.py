@@ -130,8 +130,10 @@ class MessageLog:
         interval = self.store.settings.flush_interval_s
         backoff = interval
         while True:
+            # asyncio.timeout, not wait_for: a cancelled wait_for could leave this task stuck.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.flush()

@@ -89,13 +89,13 @@ def _is_primitive(unit: tuple[str, ...]) -> bool:
 
 
 class _RoomState:
-    __slots__ = ("config", "hist", "humans", "last_ts", "names", "runs", "trip")
+    __slots__ = ("config", "hist", "humans", "labels", "last_ts", "runs", "trip")
 
     def __init__(self, config: PingPongConfig) -> None:
         self.config = config
         self.hist: deque[str] = deque(maxlen=MAX_PERIOD)
         self.humans: deque[bool] = deque(maxlen=MAX_PERIOD)
-        self.names: dict[str, str] = {}
+        self.labels: deque[str] = deque(maxlen=MAX_PERIOD)  # display names, beside hist
         self.runs = [0] * (MAX_PERIOD + 1)  # runs[p] = r_p, the period-p suffix length
         self.last_ts: float | None = None
         self.trip: Trip | None = None
@@ -103,7 +103,7 @@ class _RoomState:
     def reset(self) -> None:
         self.hist.clear()
         self.humans.clear()
-        self.names.clear()
+        self.labels.clear()
         self.runs = [0] * (MAX_PERIOD + 1)
         self.trip = None
 
@@ -120,7 +120,8 @@ class _RoomState:
                 continue
             if not cfg.include_humans and any(tuple(self.humans)[-p:]):
                 continue
-            label = ", ".join(self.names.get(s, s) for s in unit)
+            names = dict(zip(hist, self.labels, strict=True))
+            label = ", ".join(names.get(s, s) for s in unit)
             reason = (
                 f"ping-pong: cycle ({label}) repeated {reps} times (limit {n}); "
                 f"waits for another speaker or {cfg.cooldown_s:g} s of quiet"
@@ -214,21 +215,29 @@ class PingPongRule:
         hist = state.hist
         runs = state.runs
         n = len(hist)
-        for p in _PERIODS:
-            if n >= p and hist[-p] == speaker_id:
-                runs[p] += 1
-            else:
-                runs[p] = n + 1 if n + 1 < p else p
+        if n == MAX_PERIOD:
+            # The steady state of a busy room, unrolled (this runs for every message):
+            # hist[-p] is hist[6 - p].
+            h6, h5, h4, h3, h2, _ = hist
+            runs[2] = runs[2] + 1 if h2 == speaker_id else 2
+            runs[3] = runs[3] + 1 if h3 == speaker_id else 3
+            runs[4] = runs[4] + 1 if h4 == speaker_id else 4
+            runs[5] = runs[5] + 1 if h5 == speaker_id else 5
+            runs[6] = runs[6] + 1 if h6 == speaker_id else 6
+        else:
+            for p in _PERIODS:
+                if n >= p and hist[-p] == speaker_id:
+                    runs[p] += 1
+                else:
+                    runs[p] = n + 1 if n + 1 < p else p
         hist.append(speaker_id)
         state.humans.append(is_human)
-        if name and name != speaker_id:
-            state.names[speaker_id] = name
-            if len(state.names) > 4 * MAX_PERIOD:  # only names in the window matter
-                keep = set(hist)
-                state.names = {k: v for k, v in state.names.items() if k in keep}
+        state.labels.append(name or speaker_id)
         if state.last_ts is None or ts > state.last_ts:
             state.last_ts = ts
-        if trip is None:
+        # A trip needs r_p >= p * N >= 2 * N for some p: ordinary chat never gets that far,
+        # so the search (the costly part of a message) runs only when a loop is possible.
+        if trip is None and max(runs) >= 2 * state.config.threshold:
             state.trip = state.find_trip()
 
     def observe_user(self, room_key: str, user: User, ts: float | None = None) -> None:

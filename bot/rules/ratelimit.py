@@ -430,6 +430,11 @@ class OutboundQueue(Generic[T]):
     def __len__(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and no drop left to report: a flusher may skip its turn."""
+        return not self._queues and not self._dropped
+
 
 class CooldownTracker:
     """Per-key cooldowns for commands: key by (command, user key) or (command, room key)."""
