@@ -46,7 +46,7 @@ class LLMSettings(BaseModel):
 class StoreSettings(BaseModel):
     filename: str = "sanctum.db"
     flush_interval_s: float = 0.05
-    flush_batch: int = 500
+    flush_batch: int = 2000
     max_message_chars: int = 131_072  # longer text is stored truncated, and marked so
 
 

@@ -114,7 +114,7 @@ async def test_a_locked_database_loses_nothing(tmp_path):
         blocker.execute("BEGIN EXCLUSIVE")
         s.messages.record(msg(1))
         # Make the writer give up quickly instead of waiting out the busy timeout.
-        await s.db.execute("PRAGMA busy_timeout = 50")
+        s.messages.set_busy_timeout(50)
         with pytest.raises(driver.OperationalError):
             await s.flush()
         assert s.messages.pending == 1  # kept for the retry

@@ -13,9 +13,11 @@ import contextlib
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.memory import driver
 from bot.message import Message, MessageKind, Platform, Role, Room, User
 
 if TYPE_CHECKING:
@@ -89,6 +91,8 @@ class MessageLog:
         self._flush_lock = asyncio.Lock()
         self._writer: asyncio.Task | None = None
         self._room_ids: dict[str, tuple[int, tuple]] = {}
+        self._conn = None  # the writer's own connection, opened on first write
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         self._user_ids: dict[str, tuple[int, tuple]] = {}
         self.written = 0
         self.failures = 0
@@ -125,6 +129,7 @@ class MessageLog:
                 await asyncio.sleep(0.2 * (attempt + 1))
         if self._pending:
             log.error("%d messages could not be written at shutdown", len(self._pending))
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close_writer)
 
     async def _run(self) -> None:
         interval = self.store.settings.flush_interval_s
@@ -171,29 +176,46 @@ class MessageLog:
             return text, 0
         return text[:limit], 1
 
-    async def _room_rowid(self, db, room: Room, ts: float) -> int:
+    # The writer has its own connection on its own thread: a whole batch (room and user
+    # upserts, the inserts, the FTS index) is one hop to that thread instead of one per row,
+    # and SQLite releases the GIL while it works, so dispatch goes on meanwhile.
+
+    def _open_writer(self) -> None:
+        if self._conn is None:
+            self._conn = driver.connect_sync(self.store.path)
+
+    def _close_writer(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long the writer waits on a lock held elsewhere (tests shorten it)."""
+        self._open_writer()
+        self._conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+    def _room_rowid(self, conn, room: Room, ts: float) -> int:
         fields = (room.name, int(room.is_direct), room.member_count)
         cached = self._room_ids.get(room.key)
         if cached is not None and cached[1] == fields:
             return cached[0]
-        async with db.execute(
+        rowid = conn.execute(
             "INSERT INTO rooms (platform, room_id, name, is_direct, member_count, first_seen,"
             " last_seen) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, room_id) DO UPDATE"
             " SET name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END,"
             " is_direct = excluded.is_direct, member_count = excluded.member_count,"
             " last_seen = max(last_seen, excluded.last_seen) RETURNING id",
             (room.platform.value, room.id, *fields, ts, ts),
-        ) as cursor:
-            rowid = (await cursor.fetchone())[0]
+        ).fetchone()[0]
         self._room_ids[room.key] = (rowid, fields)
         return rowid
 
-    async def _user_rowid(self, db, user: User, ts: float) -> int:
+    def _user_rowid(self, conn, user: User, ts: float) -> int:
         fields = (user.name, user.display, int(user.is_bot), int(user.role), user.persona)
         cached = self._user_ids.get(user.key)
         if cached is not None and cached[1] == fields:
             return cached[0]
-        async with db.execute(
+        rowid = conn.execute(
             "INSERT INTO users (platform, user_id, name, display, is_bot, role, persona,"
             " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (platform, user_id) DO UPDATE SET name = excluded.name,"
@@ -201,45 +223,54 @@ class MessageLog:
             " persona = excluded.persona, last_seen = max(last_seen, excluded.last_seen)"
             " RETURNING id",
             (user.platform.value, user.id, *fields, ts, ts),
-        ) as cursor:
-            rowid = (await cursor.fetchone())[0]
+        ).fetchone()[0]
         self._user_ids[user.key] = (rowid, fields)
         return rowid
 
-    async def _write(self, batch: list[Message]) -> None:
-        async with self.store.transaction() as db:
-            async with db.execute("SELECT coalesce(max(id), 0) FROM messages") as cursor:
-                last_id = (await cursor.fetchone())[0]
+    def _write_sync(self, batch: list[Message]) -> None:
+        self._open_writer()
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last_id = conn.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
             rows = []
+            limit = self.store.settings.max_message_chars
             for message in batch:
-                room = await self._room_rowid(db, message.room, message.ts)
-                author = await self._user_rowid(db, message.author, message.ts)
-                text, truncated = self._truncate(message.text)
-                mentions = json.dumps(list(message.mentions)) if message.mentions else None
-                rows.append(
-                    (
-                        room,
-                        author,
-                        message.id,
-                        message.ts,
-                        text,
-                        message.kind.value,
-                        message.reply_to,
-                        message.edit_of,
-                        mentions,
-                        truncated,
-                    )
-                )
-            await db.executemany(
+                text = message.text
+                truncated = 0
+                if len(text) > limit:
+                    text, truncated = text[:limit], 1
+                rows.append((
+                    self._room_rowid(conn, message.room, message.ts),
+                    self._user_rowid(conn, message.author, message.ts),
+                    message.id,
+                    message.ts,
+                    text,
+                    message.kind.value,
+                    message.reply_to,
+                    message.edit_of,
+                    json.dumps(list(message.mentions)) if message.mentions else None,
+                    truncated,
+                ))
+            conn.executemany(
                 "INSERT INTO messages (room, author, platform_id, ts, text, kind, reply_to,"
                 " edit_of, mentions, truncated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (room, platform_id) DO NOTHING",
                 rows,
             )
-            await db.execute(
+            conn.execute(
                 "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?",
                 (last_id,),
             )
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.execute("ROLLBACK")
+            raise
+
+    async def _write(self, batch: list[Message]) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._write_sync, batch)
 
     # -- reading ---------------------------------------------------------------------------
 
