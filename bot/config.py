@@ -35,6 +35,7 @@ class LLMSettings(BaseModel):
     max_retries: int = 3
     temperature: float = 0.8
     max_tokens: int = 300
+    context_tokens: int = 8192  # the model's context window; prompts are trimmed to fit
     embeddings_base_url: str | None = None  # default: base_url
     embeddings_model: str | None = None  # unset: no embeddings, recall is FTS5 only
     embeddings_dim: int = 384
@@ -120,7 +121,12 @@ class Settings(BaseSettings):
     default_persona: str = "luna"
     log_level: str = "INFO"
     cogs: list[str] = Field(
-        default_factory=lambda: ["cogs.admin", "cogs.steward", "cogs.moderation"],
+        default_factory=lambda: [
+            "cogs.admin",
+            "cogs.moderation",
+            "cogs.librarian",
+            "cogs.steward",
+        ],
         description="cog modules loaded at start, in order",
     )
     cog_settings: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="cog")

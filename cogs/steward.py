@@ -7,7 +7,8 @@ import asyncio
 from bot.cog import Cog, listener
 from bot.dispatcher import Turn
 from bot.llm.base import LLMError
-from bot.llm.prompt import build_prompt
+from bot.llm.prompt import assemble_prompt
+from bot.memory.recall import recall_for_prompt
 from bot.message import Outgoing
 from bot.personas import Persona
 
@@ -29,12 +30,25 @@ class Steward(Cog, name="steward"):
         history = await self.bot.store.messages.recent(message.room, window)
         if not history or history[-1].id != message.id:
             history.append(message)  # recording is off (benchmarks) or still in flight
-        prompt = build_prompt(persona, message.room, history)
+        memories = await recall_for_prompt(
+            self.bot.store, persona, message.author.key, message.text, message.room
+        )
+        llm = self.bot.settings.llm
+        prompt = assemble_prompt(
+            persona,
+            message.room,
+            history,
+            memories=[remembered(m) for m in memories],
+            budget=max(256, llm.context_tokens - llm.max_tokens),
+        )
+        if prompt.history_dropped or prompt.over_budget:
+            turn.decide("steward", "changed", f"prompt trimmed: {prompt.trimmed()}", persona.id)
         try:
             completion = await self.bot.llm.complete(
-                prompt,
+                prompt.messages,
                 persona_name=persona.name,
                 model=persona.model,
+                max_tokens=llm.max_tokens,
                 temperature=persona.temperature,
             )
         except LLMError as error:
@@ -64,6 +78,13 @@ class Steward(Cog, name="steward"):
             ),
             turn=turn,
         )
+
+
+def remembered(memory) -> str:
+    """A memory as the persona reads it: who it is about, then what it remembers."""
+    if memory.subject_name and memory.subject_name.lower() not in memory.text.lower():
+        return f"About {memory.subject_name}: {memory.text}"
+    return memory.text
 
 
 def setup(bot) -> Steward:
