@@ -240,7 +240,9 @@ async def test_rules_show_set_reset(app):
 
 async def test_help_lists_only_what_the_caller_may_run(app, clock):
     everyone = await answer(app, "!help", author=ANN)
-    assert everyone == "Commands: !help. Try !help COMMAND."
+    assert everyone.startswith("Commands: ") and "!help" in everyone
+    for name in ("!addcom", "!persona", "!quiet", "!rules", "!timer", "!prefix", "!say"):
+        assert name not in everyone  # moderator and console commands stay out of sight
     clock.advance(5)  # !help has a room cooldown
     moderator = await answer(app, "!help", author=MOD)
     for name in ("!addcom", "!delcom", "!editcom", "!persona", "!quiet", "!rules", "!timer"):
