@@ -7,7 +7,7 @@ through :func:`connect_sync` so the pragmas and the extension are the same every
 
 from __future__ import annotations
 
-import functools
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,13 @@ def connect_sync(path: str | Path, *, readonly: bool = False) -> Any:
 
 
 async def connect(path: str | Path, *, readonly: bool = False) -> aiosqlite.Connection:
-    """An aiosqlite connection over :func:`connect_sync`."""
-    conn = aiosqlite.Connection(
-        functools.partial(connect_sync, path, readonly=readonly), iter_chunk_size=256
-    )
+    """An aiosqlite connection over :func:`connect_sync`.
+
+    The raw connection is opened first, on a worker thread: if that fails (a locked database),
+    aiosqlite's own thread is never started, so nothing of it outlives the error.
+    """
+    raw = await asyncio.to_thread(connect_sync, path, readonly=readonly)
+    conn = aiosqlite.Connection(lambda: raw, iter_chunk_size=256)
     return await conn
 
 
