@@ -122,6 +122,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     cogs: list[str] = Field(
         default_factory=lambda: [
+            "cogs.warden",  # first: its check runs before any other cog's
             "cogs.admin",
             "cogs.moderation",
             "cogs.librarian",

@@ -266,19 +266,19 @@ def test_scam_with_link_is_severe(chat: Chat) -> None:
 def test_gates_never_hide_a_hit() -> None:
     """Running every check on every message gives exactly the gated result (dev set)."""
     gated, full = Chat(), Chat()
-    original = RoomRules.gates
+    original = RoomRules.text_gates
 
-    def everything(self: RoomRules, msg: Message, view: object) -> int:
+    def everything(self: RoomRules, view: object) -> int:
         return ALWAYS
 
     try:
         for i, ex in enumerate(load(DEV)):
             who = ex.author or f"anon{i}"
-            RoomRules.gates = original  # type: ignore[method-assign]
+            RoomRules.text_gates = original  # type: ignore[method-assign]
             a = gated.say(ex.text, user=who, role=ex.role, after=1.0)
-            RoomRules.gates = everything  # type: ignore[method-assign]
+            RoomRules.text_gates = everything  # type: ignore[method-assign]
             b = full.say(ex.text, user=who, role=ex.role, after=1.0)
             assert a.hits == b.hits, ex.text
             assert not b.skipped, ex.text
     finally:
-        RoomRules.gates = original  # type: ignore[method-assign]
+        RoomRules.text_gates = original  # type: ignore[method-assign]

@@ -316,3 +316,60 @@ def test_transcript() -> None:
     ]
     actions = [chat.judge(text, after=dt, user=who).action for dt, who, text, _ in script]
     assert actions == [expected for *_, expected in script]
+
+
+# --- the speed-ups change no verdict --------------------------------------------------------
+
+
+def _dev_stream() -> list[tuple[str, str, Role, float]]:
+    """The dev set three times over, with roles and authors mixed, so texts repeat."""
+    from pathlib import Path
+
+    from cogs.warden.evaluate import load
+
+    dev = Path(__file__).resolve().parent.parent / "cogs" / "warden" / "data" / "dev.jsonl"
+    roles = (Role.EVERYONE, Role.SUBSCRIBER, Role.VIP, Role.REGULAR)
+    stream = []
+    for round_ in range(3):
+        for i, ex in enumerate(load(dev)):
+            who = ex.author or f"anon{(i * 7 + round_) % 40}"
+            stream.append((ex.text, who, roles[(i + round_) % 4], 0.7 + (i % 5)))
+    return stream
+
+
+def test_the_text_cache_and_inline_memory_change_no_verdict() -> None:
+    """Kept analyses (exact repeats, the same pure checks) give exactly the fresh result."""
+    cached, small = Chat(WardenEngine()), Chat(WardenEngine(text_cache=16))  # small: evicts
+    fresh = Chat(WardenEngine(text_cache=0))
+    for text, who, role, after in _dev_stream():
+        a = cached.assess(text, after=after, user=who, role=role)
+        b = small.assess(text, after=after, user=who, role=role)
+        c = fresh.assess(text, after=after, user=who, role=role)
+        assert (a.score, a.severity, a.hits) == (c.score, c.severity, c.hits), text
+        assert (b.score, b.severity, b.hits) == (c.score, c.severity, c.hits), text
+    assert 0.5 < cached.engine.stats.cache_hit_rate < 1.0
+    assert fresh.engine.stats.cache_hit_rate == 0.0
+
+
+def test_a_room_change_is_seen_by_kept_analyses(chat: Chat) -> None:
+    assert "links" in chat.assess(LINK).checks
+    chat.engine.allow(ROOM, "myblog.net")
+    assert chat.assess(LINK, user="b").hits == ()  # the same text, judged with the new list
+    chat.engine.block(ROOM, "check out")
+    assert chat.assess(LINK, user="c").checks == ("blocklist",)
+
+
+def test_mentions_given_by_the_platform_are_never_taken_from_a_kept_analysis(chat: Chat) -> None:
+    text = "hello there you all"
+    assert chat.assess(text).hits == ()
+    many = tuple(f"id{i}" for i in range(8))
+    assert "mentions" in chat.assess(text, user="b", mentions=many).checks
+    assert chat.assess(text, user="c").hits == ()
+
+
+def test_a_permit_is_honoured_for_a_text_judged_before(chat: Chat) -> None:
+    assert "links" in chat.assess(LINK).checks  # judged (and kept) for ann, who has no permit
+    chat.engine.permit(ROOM, "bob", 30)
+    assert chat.assess(LINK, user="bob").hits == ()  # the same text, but bob may post links
+    assert "links" in chat.assess(LINK, user="cat").checks
+    assert "links" in chat.assess(LINK, user="bob", after=60).checks  # the permit ran out

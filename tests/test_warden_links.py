@@ -225,3 +225,17 @@ def test_link_gate_is_conservative(parts: list[str]) -> None:
     text = "".join(parts)
     if find_links(text):
         assert might_have_link(text)
+
+
+def test_a_matrix_id_names_a_person_not_a_link() -> None:
+    """ "@alice:example.org" is someone to talk to; its server is still judged for phishing."""
+    [link] = find_links("@sanctum:example.org are you there?")
+    assert link.domain == "example.org" and link.matrix_id
+    assert [lk.matrix_id for lk in find_links("see example.org, #room:example.org")] == [
+        False,
+        True,
+    ]
+    assert not find_links("at 10:30 go to site.com")[0].matrix_id
+    judge = LinkJudge(DomainSet(DEFAULT_ALLOWLIST), PhishingList.load())
+    [bad] = find_links("ping @bob:dlscord-gift.com now")
+    assert bad.matrix_id and judge.judge(bad).kind == "phishing"

@@ -130,3 +130,23 @@ def test_ascii_input_gives_ascii_lowercase_tokens(text: str) -> None:
         assert token.isascii()
         assert token == token.lower()
         assert "l" not in token  # l reads as i
+
+
+def _reference_tokens(folded: str) -> list[str]:
+    """match_tokens for ASCII as first written: every word through _unleet_bytes."""
+    from cogs.warden import normalize as n
+
+    data = folded.encode().translate(n.ASCII_SKELETON, b"'")
+    shape = data.translate(n.SHAPE)
+    leet = b"1" in shape
+    words = n._join_singles(data.split(b" ")) if n._has_singles(shape) else data.split()
+    if leet:
+        words = [n._unleet_bytes(w) for w in words]
+    return b" ".join(words).decode().split()
+
+
+@given(st.text(alphabet="abXl1I0o3e4a5s7t@$ .'-_!?:#&k%+", max_size=30))
+def test_the_ascii_fast_paths_match_the_reference(text: str) -> None:
+    folded = text.lower()
+    assert match_tokens(folded) == _reference_tokens(folded)
+    assert match_tokens("@" + folded) == _reference_tokens("@" + folded)

@@ -9,7 +9,6 @@ engine sums the scores. Score scale: 1.0 is "remove this" in normal mode, 0.6 is
 from __future__ import annotations
 
 import re
-from array import array
 from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
@@ -20,11 +19,12 @@ from cogs.warden.normalize import (
     FOLD_BASIC,
     SHAPE,
     Folded,
+    ascii_tokens,
     fold,
     match_tokens,
     skeleton,
 )
-from cogs.warden.scams import ANCHORS, match_scam
+from cogs.warden.scams import ANCHORS, ScamMatch, match_scam
 
 if TYPE_CHECKING:
     from bot.message import Message
@@ -81,8 +81,10 @@ CLASSES = bytes(
 class View:
     """A message's text analysed once, shared by every check."""
 
-    __slots__ = ("_classes", "_findings", "_links", "_lookalike_domains", "ascii", "fold",
-                 "folded", "gates", "mtext", "raw", "tokens")  # fmt: skip
+    __slots__ = ("_classes", "_findings", "_judge", "_links", "_lookalike_domains", "_scam",
+                 "_scam_link", "ascii", "fold", "folded", "gates", "mtext", "plan_checks",
+                 "plan_hits", "plan_permit", "raw", "room_gates", "room_token",
+                 "tokens")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.raw = text
@@ -95,7 +97,7 @@ class View:
             data = text.encode().translate(ASCII_SKELETON, b"'")
             shape = data.translate(SHAPE)
             if b"1" in shape or b"x x x" in shape:
-                tokens = match_tokens(folded)
+                tokens = ascii_tokens(data, shape)
             else:
                 tokens = data.decode().split()
         elif _NOT_PLAIN_EMOJI.search(text) is None:
@@ -118,22 +120,31 @@ class View:
         if not ANCHORS.isdisjoint(tokens):
             gates |= SCAM
         self.gates = gates
-        # _classes, _links, _lookalike_domains and _findings are set when first asked for.
+        # What one room's settings add to the gates, and for which settings (RoomRules.gates).
+        self.room_token: object = None
+        self.room_gates = 0
+        self._judge: LinkJudge | None = None  # the judge that made _findings
+        # The hits of the last plan of pure checks run on this text (see WardenEngine.assess).
+        self.plan_checks: tuple[Check, ...] | None = None
+        self.plan_hits: tuple[Hit, ...] = ()
+        self.plan_permit = False  # those hits hold for authors without a link permit only
+        self._scam_link: bool | None = None  # the link flag that made _scam
+        # Made when first asked for (None until then; an unset slot would cost an exception).
+        self._classes: bytes | None = None
+        self._links: list[Link] | None = None
+        # A View depends on the text alone, so the engine keeps it for exact repeats ("gg").
 
     def classes(self) -> bytes:
         """ASCII only: each byte replaced by its class (see CLASSES)."""
-        try:
-            return self._classes
-        except AttributeError:
-            self._classes: bytes = self.raw.encode().translate(CLASSES)
-            return self._classes
+        classes = self._classes
+        if classes is None:
+            classes = self._classes = self.raw.encode().translate(CLASSES)
+        return classes
 
     def links(self) -> list[Link]:
-        try:
+        if self._links is not None:
             return self._links
-        except AttributeError:
-            pass
-        self._links: list[Link] = []
+        self._links = []
         self._lookalike_domains: frozenset[str] = frozenset()
         if self.gates & LINK:
             folded = self.folded
@@ -154,35 +165,71 @@ class View:
         return self._links
 
     def findings(self, judge: LinkJudge) -> list[LinkFinding]:
-        try:
+        """The links judged by ``judge`` (a room's allowlist): kept for the last judge asked."""
+        if self._judge is judge:
             return self._findings
-        except AttributeError:
-            pass
         links = self.links()  # sets _lookalike_domains
         looks = self._lookalike_domains
         self._findings: list[LinkFinding] = (
             [judge.judge(link, lookalike=link.domain in looks) for link in links] if links else []
         )
+        self._judge = judge
         return self._findings
+
+    def scam(self, link: bool) -> ScamMatch | None:
+        """:func:`match_scam` on this text, kept (it depends on the text and ``link`` only)."""
+        if self._scam_link is link:
+            return self._scam
+        self._scam: ScamMatch | None = match_scam(self.mtext, self.tokens, link=link)
+        self._scam_link = link
+        return self._scam
 
 
 class UserState:
-    """What the repetition and flood checks remember about one user in one room.
+    """What the flood and repetition checks remember about one user in one room.
 
-    Small on purpose (two short lists): thousands of chatters' states must stay cache-friendly.
+    One flat list, oldest first, two slots per message: its time and its match text (None when
+    too short to compare). Both checks read it; the engine notes each message once
+    (:func:`note`). Small and flat on purpose: thousands of chatters' states must stay
+    cache-friendly, and a message costs no allocation here.
     """
 
-    __slots__ = ("id", "lines", "name", "times")
+    __slots__ = ("id", "log", "name")
 
     def __init__(self, user_id: str, name: str) -> None:
         self.id = user_id
         self.name = name
-        self.times = array("d")  # the last few message times
-        self.lines: list[tuple[float, str]] = []  # recent lines (match text), oldest first
+        self.log: list[float | str | None] = []  # [t0, line0, t1, line1, ...]
+
+    @property
+    def last(self) -> float:
+        """When this user was last heard (0 when never)."""
+        return self.log[-2] if self.log else 0.0  # type: ignore[return-value]
 
     def reset(self) -> None:
-        del self.times[:]
-        self.lines.clear()
+        self.log.clear()
+
+
+def note(rules: RoomRules, user: UserState, view: View, now: float) -> None:
+    """Log one message for the flood and repetition checks (the engine does this inline)."""
+    log = user.log
+    key = view.mtext
+    log.append(now)
+    log.append(key if len(key) >= MIN_LINE else None)
+    if log[0] < now - rules.memory_s or len(log) > rules.memory_slots:  # type: ignore[operator]
+        note_trim(rules, log, now)
+
+
+def note_trim(rules: RoomRules, log: list[float | str | None], now: float) -> None:
+    """Forget what the flood and repetition checks can never use again."""
+    horizon = now - rules.memory_s
+    i = 0
+    end = len(log)
+    while i < end and log[i] < horizon:  # type: ignore[operator]
+        i += 2
+    if len(log) - i > rules.memory_slots:
+        i = len(log) - rules.memory_slots
+    del log[:i]
 
 
 class Ctx:
@@ -211,6 +258,9 @@ class Check:
     name: ClassVar[str]
     gate: ClassVar[int] = ALWAYS  # the View gates under which this check can fire
     stateful: ClassVar[bool] = False  # keeps per-user memory (skipped for edits)
+    # Reads only the View and the room's rules (plus ``msg.mentions`` and ``permitted``, which
+    # the engine watches): its result may be kept for the next exact repeat of the text.
+    pure: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     def run(self, c: Ctx) -> Hit | None:
@@ -231,13 +281,14 @@ def _ramp(value: float, start: float, full: float, low: float, high: float) -> f
 class LinksCheck(Check):
     name = "links"
     gate = LINK
+    pure = True
     description = "links to domains that are not allowlisted (unless permitted)"
 
     def run(self, c: Ctx) -> Hit | None:
         findings = c.view.findings(c.rules.judge)
         if not findings:
             return None
-        bad = [f for f in findings if f.kind != "allowed"]
+        bad = [f for f in findings if f.kind != "allowed" and not f.link.matrix_id]
         if not bad or c.permitted:
             return None
         score = 1.0
@@ -255,6 +306,7 @@ class LinksCheck(Check):
 class PhishingCheck(Check):
     name = "phishing"
     gate = LINK
+    pure = True
     description = "known phishing domains, lookalike domains and brand typosquats"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -276,6 +328,7 @@ class PhishingCheck(Check):
 class CapsCheck(Check):
     name = "caps"
     gate = CAPS
+    pure = True
     description = "long messages written mostly in capitals (emote names not counted)"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -314,6 +367,7 @@ _SYMBOL_RE = re.compile(r"[^\w\s\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\
 class SymbolsCheck(Check):
     name = "symbols"
     gate = SYMBOLS
+    pure = True
     description = "messages made mostly of symbols, box drawing or braille art"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -341,6 +395,7 @@ _CUSTOM_EMOJI = re.compile(r"<a?:\w+:\d+>|:\w{2,}:")
 class EmotesCheck(Check):
     name = "emotes"
     gate = EMOTE
+    pure = True
     description = "walls of emotes, emoji or one word repeated"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -377,6 +432,7 @@ def _run_pattern(run: int) -> re.Pattern[str]:
 class RepeatedCharsCheck(Check):
     name = "repeated"
     gate = RUN
+    pure = True
     description = "long runs of one character or a short chunk (aaaa..., hahaha...)"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -394,6 +450,7 @@ class RepeatedCharsCheck(Check):
 class LengthCheck(Check):
     name = "length"
     gate = LONG
+    pure = True
     description = "very long messages"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -407,18 +464,29 @@ class LengthCheck(Check):
 # "@name" not inside a word, an email or a URL path ("youtube.com/@channel").
 _MENTION_RE = re.compile(r"(?<![\w./])@(\w(?:[\w\-.]*\w)?)|<@[!&]?(\d+)>")
 _MASS = frozenset({"everyone", "here", "room", "channel", "all"})
+_MASS_AT = re.compile("@(?:" + "|".join(_MASS) + ")")  # on lowercase text: a mass name may follow
 
 
 class MentionsCheck(Check):
     name = "mentions"
     gate = AT
+    pure = True
     description = "mass mentions and @everyone/@here/@room pings"
 
     def run(self, c: Ctx) -> Hit | None:
-        raw = c.view.raw
+        view = c.view
+        raw = view.raw
         given = c.msg.mentions
         if "@" not in raw and not given:
             return None
+        limit = c.rules.config.max_mentions
+        if (
+            view.ascii
+            and len(given) + raw.count("@") <= limit
+            and "<@&" not in raw
+            and _MASS_AT.search(view.folded) is None
+        ):
+            return None  # too few "@" to name too many people, and no room-wide name
         names: set[str] = set(given)
         mass = False
         for m in _MENTION_RE.finditer(raw):
@@ -427,7 +495,6 @@ class MentionsCheck(Check):
                 mass = True
             else:
                 names.add(name)
-        limit = c.rules.config.max_mentions
         score = 0.0
         reasons = []
         if mass:
@@ -451,17 +518,21 @@ class FloodCheck(Check):
     description = "too many messages from one user in a short window"
 
     def run(self, c: Ctx) -> Hit | None:
-        rules = c.rules
-        times = c.user.times
-        now = c.now
-        n = rules.flood_messages
-        flooding = len(times) >= n and now - times[-n] <= rules.flood_window_s
-        times.append(now)
-        if len(times) > n:
-            del times[0]
-        if not flooding:
-            return None
-        return Hit(self.name, 1.0, f"more than {n} messages in {rules.flood_window_s:g} s")
+        return flood(c.rules, c.user, c.now)
+
+
+def flood(rules: RoomRules, user: UserState, now: float) -> Hit | None:
+    """Whether this message makes too many in the window (the engine runs it inline)."""
+    log = user.log
+    span = 2 * rules.flood_messages
+    if len(log) >= span and now - log[-span] <= rules.flood_window_s:  # type: ignore[operator]
+        return flood_hit(rules)
+    return None
+
+
+def flood_hit(rules: RoomRules) -> Hit:
+    n = rules.flood_messages
+    return Hit("flood", 1.0, f"more than {n} messages in {rules.flood_window_s:g} s")
 
 
 # Words that pad a repeated line without changing it ("pls", "lol"), in match-text spelling.
@@ -472,7 +543,9 @@ _FILLER = frozenset(
 )
 
 
-_MAX_LINES = 8
+_MAX_LINES = 8  # earlier lines a new one is compared with
+MIN_LINE = 5  # shorter match text ("gg", "lol") is never a repeated line
+MEMORY_SLOTS = 128  # at most this many messages per user are remembered (flooders)
 
 
 class RepetitionCheck(Check):
@@ -482,43 +555,47 @@ class RepetitionCheck(Check):
     description = "one user repeating the same or nearly the same line"
 
     def run(self, c: Ctx) -> Hit | None:
-        key = c.view.mtext
-        if len(key) < 5:
-            return None
-        now = c.now
-        lines = c.user.lines
-        same = 0
-        if lines:
-            oldest = now - c.rules.repeat_window_s
-            while lines and lines[0][0] < oldest:
-                del lines[0]
-        if lines:
-            cfg = c.rules.config
-            size = len(key)
-            words: frozenset[str] | None = None
-            for _, line in lines:
-                if line == key:
-                    same += 1
-                    continue
-                # Near duplicates: similar length, a shared start or end, then most words
-                # shared (fillers ignored). The cheap tests first.
-                if not (0.6 * size <= len(line) <= 1.7 * size):
-                    continue
-                if key[:5] not in line and line[:5] not in key:
-                    continue
-                if words is None:
-                    words = _words(c.view.tokens)
-                other = _words(line.split())
-                union = len(words | other)
-                if len(words) >= 2 and union and len(words & other) / union >= cfg.near_duplicate:
-                    same += 1
-        lines.append((now, key))
-        if len(lines) > _MAX_LINES:
-            del lines[0]
-        if same + 1 < c.rules.repeat_count:
-            return None
-        window = c.rules.repeat_window_s
-        return Hit(self.name, 1.0, f"same line {same + 1} times in {window:g} s")
+        return repetition(c.rules, c.user, c.view, c.now)
+
+
+def repetition(rules: RoomRules, user: UserState, view: View, now: float) -> Hit | None:
+    """Whether this line repeats the user's recent ones (the engine runs it inline)."""
+    key = view.mtext
+    if len(key) < MIN_LINE:
+        return None
+    log = user.log
+    same = 0
+    oldest = now - rules.repeat_window_s
+    size = len(key)
+    words: frozenset[str] | None = None
+    seen = 0
+    i = len(log) - 2
+    while i >= 0 and seen < _MAX_LINES:  # the last 8 lines in the window, newest first
+        if log[i] < oldest:  # type: ignore[operator]
+            break
+        line = log[i + 1]
+        i -= 2
+        if line is None:
+            continue
+        seen += 1
+        if line == key:
+            same += 1
+            continue
+        # Near duplicates: similar length, a shared start or end, then most words shared
+        # (fillers ignored). The cheap tests first.
+        if not (0.6 * size <= len(line) <= 1.7 * size):  # type: ignore[arg-type]
+            continue
+        if key[:5] not in line and line[:5] not in key:  # type: ignore[index,operator]
+            continue
+        if words is None:
+            words = _words(view.tokens)
+        other = _words(line.split())  # type: ignore[union-attr]
+        union = len(words | other)
+        if len(words) >= 2 and union and len(words & other) / union >= rules.config.near_duplicate:
+            same += 1
+    if same + 1 < rules.repeat_count:
+        return None
+    return Hit("repetition", 1.0, f"same line {same + 1} times in {rules.repeat_window_s:g} s")
 
 
 def _words(tokens: list[str]) -> frozenset[str]:
@@ -531,6 +608,7 @@ def _words(tokens: list[str]) -> frozenset[str]:
 class BlocklistCheck(Check):
     name = "blocklist"
     gate = BLOCK
+    pure = True
     description = "the room's blocked terms and /regexes/"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -549,6 +627,7 @@ class BlocklistCheck(Check):
 class ZalgoCheck(Check):
     name = "zalgo"
     gate = UNICODE
+    pure = True
     description = "stacked combining marks (zalgo text)"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -561,6 +640,7 @@ class ZalgoCheck(Check):
 class LookalikeCheck(Check):
     name = "lookalike"
     gate = UNICODE
+    pure = True
     description = "words disguised with Cyrillic/Greek lookalike letters or styled alphabets"
 
     def run(self, c: Ctx) -> Hit | None:
@@ -576,14 +656,16 @@ class LookalikeCheck(Check):
 class ScamCheck(Check):
     name = "scam"
     gate = SCAM
+    pure = True
     description = "scam shapes: selling viewers, fake Nitro, fake staff, crypto, fake verification"
 
     def run(self, c: Ctx) -> Hit | None:
         tokens = c.view.tokens
         if ANCHORS.isdisjoint(tokens):
             return None
-        link = any(f.kind != "allowed" for f in c.view.findings(c.rules.judge))
-        m = match_scam(c.view.mtext, tokens, link=link)
+        findings = c.view.findings(c.rules.judge)
+        link = any(f.kind != "allowed" and not f.link.matrix_id for f in findings)
+        m = c.view.scam(link)
         if m is None or m.score <= 0:
             return None
         return Hit(self.name, m.score, f"{m.category}: {m.reason}")

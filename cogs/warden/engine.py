@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,14 +31,21 @@ from cogs.warden.checks import (
     EMOTE,
     EMOTES,
     LONG,
+    MEMORY_SLOTS,
+    MIN_LINE,
     RUN,
     STATE,
     SYMBOLS,
     Check,
     Ctx,
+    FloodCheck,
     Hit,
+    RepetitionCheck,
     UserState,
     View,
+    flood_hit,
+    note_trim,
+    repetition,
 )
 from cogs.warden.ladder import ALLOW, Action, Ladder, LadderPolicy, Severity, Verdict, user_key
 from cogs.warden.links import DEFAULT_ALLOWLIST, DomainSet, LinkJudge, PhishingList
@@ -84,6 +91,24 @@ DEFAULT_EXEMPT: dict[str, Role] = {
 DEFAULT_WARNING = (
     "{user}, your message was removed ({reason}). Next time: a {minutes} minute timeout."
 )
+# What the warning says about the strongest check: never the hit's own reason, which may name
+# the very domain or term that was removed.
+WARNING_REASONS: dict[str, str] = {
+    "links": "links are not allowed here",
+    "phishing": "a dangerous link",
+    "scam": "it looks like a scam",
+    "blocklist": "a blocked word",
+    "mentions": "mass mentions",
+    "caps": "too many capitals",
+    "symbols": "too many symbols",
+    "emotes": "too many emotes",
+    "repeated": "repeated characters",
+    "length": "too long",
+    "flood": "too many messages too fast",
+    "repetition": "the same line again and again",
+    "zalgo": "zalgo text",
+    "lookalike": "disguised letters",
+}
 
 
 class WardenConfig(BaseModel):
@@ -118,6 +143,10 @@ class WardenConfig(BaseModel):
     ban_after: int | None = Field(None, ge=1)
     timeout_on_severe: bool = False
     warning: str = DEFAULT_WARNING
+    # Other bots (platform-flagged, not ours) are judged as this role, and never for flood or
+    # repetition: a game or timer bot repeats by design, and the ping-pong and rate-limit rules
+    # handle bot loops. Phishing, scams and blocked terms still apply to them.
+    bots_as: Role = Role.VIP
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -145,6 +174,11 @@ class WardenConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown check(s) {unknown}; known: {', '.join(CHECK_NAMES)}")
         return {k: Role.parse(v) for k, v in value.items()}
+
+    @field_validator("bots_as", mode="before")
+    @classmethod
+    def _bot_role(cls, value: Any) -> Any:
+        return Role.parse(value) if isinstance(value, str | int) else value
 
     @field_validator("allow_domains", mode="after")
     @classmethod
@@ -186,9 +220,9 @@ class WardenConfig(BaseModel):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    """What the checks found in one message."""
+class Assessment(NamedTuple):
+    """What the checks found in one message (a tuple: made for every flagged message, and a
+    frozen dataclass costs several times more to build)."""
 
     score: float
     severity: Severity
@@ -216,6 +250,7 @@ _MODERATOR_EXEMPT = Assessment(0.0, Severity.NONE, exempt="moderator")
 _PERSONA = Assessment(0.0, Severity.NONE, exempt="persona")
 _OFF = Assessment(0.0, Severity.NONE, exempt="off")
 _MODERATOR = int(Role.MODERATOR)
+_MAX_CACHED_TEXT = 2_000  # longer texts are analysed every time (bounds the cache's memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,21 +283,38 @@ class Judgement:
         )
 
 
+class Plan(NamedTuple):
+    """What to run for one kind of message from one role (see :meth:`RoomRules.plan`)."""
+
+    flood: bool  # the standard FloodCheck, inline
+    repetition: bool  # the standard RepetitionCheck, inline
+    checks: tuple[Check, ...]  # the rest, in order
+    pure: bool  # every one of ``checks`` is pure: their hits may be kept on the View
+    remember: bool  # a check reads the user's memory: log this message in it
+
+
 @dataclass(slots=True)
 class WardenStats:
     assessed: int = 0
     flagged: int = 0
     by_check: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    cache_misses: int = 0  # texts analysed afresh; the rest of ``assessed`` were repeats
+
+    @property
+    def cache_hit_rate(self) -> float:
+        return 1.0 - self.cache_misses / self.assessed if self.assessed else 0.0
 
 
 class RoomRules:
     """One room's compiled configuration and its memory of users."""
 
-    __slots__ = ("_plans", "all_checks", "blocklist", "caps_min", "config", "emotes",
-                 "flood_messages", "flood_window_s", "judge", "ladder", "max_emotes", "max_length",
-                 "max_users", "names", "off", "repeat_count", "repeat_run", "repeat_window_s",
-                 "shape_min", "symbols_min", "thresholds", "users")  # fmt: skip
+    __slots__ = ("_check_sets", "_plans", "all_checks", "blocklist", "bots_as", "caps_min",
+                 "config", "emotes", "flood_messages", "flood_window_s", "has_blocklist",
+                 "judge", "ladder", "max_emotes", "max_length", "max_users", "memory_s",
+                 "memory_slots", "names", "off", "repeat_count", "repeat_run",
+                 "repeat_window_s", "shape_min", "symbols_min", "thresholds", "token",
+                 "users")  # fmt: skip
 
     def __init__(
         self,
@@ -286,9 +338,11 @@ class RoomRules:
         self.config = config
         self.judge = LinkJudge(allow, phishing)
         self.blocklist = BlockList(config.block_terms, config.block_patterns)
+        self.has_blocklist = bool(self.blocklist)
         self.emotes = EMOTES | frozenset(config.emotes)
         self.thresholds = THRESHOLDS[config.mode]
         self.off = config.mode is Mode.OFF
+        self.bots_as = config.bots_as
         self.ladder.policy = config.policy()
         # Plain copies of the numbers read for every message (cheaper than the model's).
         self.caps_min = config.caps_min_letters
@@ -300,15 +354,18 @@ class RoomRules:
         self.flood_window_s = config.flood_window_s
         self.repeat_count = config.repeat_count
         self.repeat_window_s = config.repeat_window_s
+        # How long and how much of each user's messages the flood and repetition checks use.
+        self.memory_s = max(config.repeat_window_s, config.flood_window_s)
+        self.memory_slots = max(MEMORY_SLOTS, 2 * config.flood_messages)
         # Shorter than this, no caps/symbols/repeated/length check can fire.
         self.shape_min = min(self.caps_min, self.symbols_min, self.repeat_run, self.max_length + 1)
-        self._plans: dict[int, tuple[Check, ...]] = {}
+        self._plans: dict[int, Plan] = {}
+        self._check_sets: dict[tuple[Check, ...], tuple[Check, ...]] = {}
+        self.token = object()  # new settings: Views' cached room gates are stale
 
-    def gates(self, msg: Message, view: View) -> int:
-        """The View's gates plus those that depend on this room's settings and the message."""
+    def text_gates(self, view: View) -> int:
+        """The View's gates plus those that depend on this room's settings (not the message)."""
         gates = view.gates
-        if msg.edit_of is None:
-            gates |= STATE
         raw = view.raw
         size = len(raw)
         if size >= self.shape_min:
@@ -324,32 +381,48 @@ class RoomRules:
                 gates |= RUN
             if size > self.max_length:
                 gates |= LONG
-        if "@" in raw or msg.mentions:
+        if "@" in raw:
             gates |= AT
         if size > 2 * self.max_emotes and (
             raw.count(" ") >= self.max_emotes or len(raw.split()) > self.max_emotes
         ):
             gates |= EMOTE
-        blocklist = self.blocklist
-        if blocklist and (blocklist.has_patterns or not blocklist.anchors.isdisjoint(view.tokens)):
-            gates |= BLOCK
+        if self.has_blocklist:
+            blocklist = self.blocklist
+            if blocklist.has_patterns or not blocklist.anchors.isdisjoint(view.tokens):
+                gates |= BLOCK
         return gates
 
-    def plan(self, role: Role, gates: int) -> tuple[Check, ...]:
+    def checks_for(self, role: Role, gates: int) -> tuple[Check, ...]:
         """The checks to run for an author of ``role`` on a message with ``gates``."""
+        cfg = self.config
+        return tuple(
+            c
+            for c in self.all_checks
+            if c.gate & gates
+            and c.name not in cfg.disabled
+            and not (c.name in cfg.exempt and role >= cfg.exempt[c.name])
+        )
+
+    def plan(self, role: Role, gates: int) -> Plan:
+        """:meth:`checks_for`, with the standard flood and repetition checks at its head taken
+        out: the engine runs those two inline, sharing one look at the user's memory."""
         key = (role << 16) | gates
-        checks = self._plans.get(key)
-        if checks is None:
-            cfg = self.config
-            checks = tuple(
-                c
-                for c in self.all_checks
-                if c.gate & gates
-                and c.name not in cfg.disabled
-                and not (c.name in cfg.exempt and role >= cfg.exempt[c.name])
-            )
-            self._plans[key] = checks
-        return checks
+        plan = self._plans.get(key)
+        if plan is None:
+            checks = self.checks_for(role, gates)
+            flood = repeat = False
+            if checks and type(checks[0]) is FloodCheck:
+                flood, checks = True, checks[1:]
+            if checks and type(checks[0]) is RepetitionCheck:
+                repeat, checks = True, checks[1:]
+            # One tuple per distinct set of checks: a text kept with the hits of one set is
+            # recognised whoever sends it next (everyone and regulars share theirs, say).
+            checks = self._check_sets.setdefault(checks, checks)
+            pure = all(c.pure for c in checks)
+            remember = flood or repeat or any(c.stateful for c in checks)
+            plan = self._plans[key] = Plan(flood, repeat, checks, pure, remember)
+        return plan
 
     def user(self, author: User) -> UserState:
         state = self.users.get(author.id)
@@ -361,7 +434,7 @@ class RoomRules:
         users = self.users
         if len(users) >= self.max_users:
             # Full: forget the users not heard from for longest (a scan, rarely needed).
-            by_age = sorted(users.values(), key=lambda u: u.times[-1] if u.times else 0.0)
+            by_age = sorted(users.values(), key=lambda u: u.last)
             for old in by_age[: max(1, self.max_users // 10)]:
                 del users[old.id]
         state = users[author.id] = UserState(author.id, author.name)
@@ -402,6 +475,7 @@ class WardenEngine:
         checks: Sequence[Check] = ALL_CHECKS,
         max_rooms: int = 5_000,
         max_users: int = 20_000,
+        text_cache: int = 4_096,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.default = default or WardenConfig()
@@ -413,11 +487,21 @@ class WardenEngine:
         self._configs: dict[str, WardenConfig] = {}
         self._rooms: dict[str, RoomRules] = {}
         self._by_room: dict[int, tuple[Room, RoomRules]] = {}
+        # Text analysis of recent texts, for exact repeats ("gg", "KEKW", a spam bot's line):
+        # two generations of at most ``text_cache`` Views each. A hit in the old generation
+        # moves the View to the new one; when the new one is full it becomes the old one.
+        # LRU-like, with no bookkeeping on a hit in the new generation. 0 turns it off.
+        self.text_cache = text_cache
+        self._young: dict[str, View] = {}
+        self._old: dict[str, View] = {}
 
     # --- assessing ------------------------------------------------------------------------
 
-    def assess(self, msg: Message) -> Assessment:
-        """Run the checks that apply to this author; never raises for a faulty check."""
+    def assess(self, msg: Message, *, remember: bool = True) -> Assessment:
+        """Run the checks that apply to this author; never raises for a faulty check.
+
+        ``remember=False`` leaves the author's flood and repetition memory out of it (edits,
+        other bots and command invocations are judged on their content only)."""
         author = msg.author
         if author.persona is not None:
             return _PERSONA
@@ -431,40 +515,127 @@ class WardenEngine:
             rules = self._rules_for_room(room)
         if rules.off:
             return _OFF
-        self.stats.assessed += 1
-        view = View(msg.text)
-        key = (author.role << 16) | rules.gates(msg, view)
-        checks = rules._plans.get(key) or rules.plan(author.role, key & 0xFFFF)
-        if not checks:
-            return CLEAN
-        user = rules.users.get(author.id) or rules.user(author)
-        ctx = Ctx(msg, view, rules, user, self.clock.now())
+        stats = self.stats
+        stats.assessed += 1
+        text = msg.text
+        view = self._young.get(text)
+        if view is None:
+            view = self._view(text)
+        # The gates: what this text can trigger in this room (kept on the View), then what the
+        # message adds (RoomRules.gates, inlined: it runs for every message).
+        if view.room_token is rules.token:
+            gates = view.room_gates
+        else:
+            gates = view.room_gates = rules.text_gates(view)
+            view.room_token = rules.token
+        role = author.role
+        if author.is_bot:
+            if role < rules.bots_as:
+                role = rules.bots_as
+        elif remember and msg.edit_of is None:
+            gates |= STATE  # per-user memory: people's new messages only
+        if msg.mentions:
+            gates |= AT
+        plan = rules._plans.get((role << 16) | gates) or rules.plan(role, gates)
         hits: list[Hit] = []
-        skipped: list[str] | None = None
-        for check in checks:
-            try:
-                hit = check.run(ctx)
-            except Exception:
-                skipped = [*(skipped or ()), check.name]
-                self._check_failed(check.name)
-                continue
-            if hit is not None:
-                hits.append(hit)
-        if skipped is None:
-            skipped = []
+        skipped: tuple[str, ...] = ()  # checks that raised (rare: no list made for it)
+        now = self.clock.now()
+        user = None
+        if plan.remember:
+            user = rules.users.get(author.id) or rules.user(author)
+            memory = user.log
+            if plan.flood and memory:
+                try:
+                    # flood(), inlined: it runs for every message.
+                    span = 2 * rules.flood_messages
+                    if len(memory) >= span and now - memory[-span] <= rules.flood_window_s:
+                        hits.append(flood_hit(rules))
+                except Exception:
+                    skipped += ("flood",)
+                    self._check_failed("flood")
+            if (
+                plan.repetition
+                and memory
+                and len(view.mtext) >= MIN_LINE
+                and now - memory[-2] <= rules.repeat_window_s  # the last line is recent
+            ):
+                try:
+                    hit = repetition(rules, user, view, now)
+                except Exception:
+                    skipped += ("repetition",)
+                    self._check_failed("repetition")
+                else:
+                    if hit is not None:
+                        hits.append(hit)
+        checks = plan.checks
+        if not checks:
+            pass
+        elif (
+            view.plan_checks is checks
+            and not msg.mentions
+            and not (view.plan_permit and rules.ladder.is_permitted(author.id, author.name))
+        ):
+            # An exact repeat, judged by the same pure checks: the same hits (unless the links
+            # in it were judged for someone without a permit, and this author holds one).
+            hits += view.plan_hits
+        else:
+            if user is None:
+                user = rules.users.get(author.id) or rules.user(author)
+            ctx = Ctx(msg, view, rules, user, now)
+            first = len(hits)
+            failed = False
+            for check in checks:
+                try:
+                    hit = check.run(ctx)
+                except Exception:
+                    failed = True
+                    skipped += (check.name,)
+                    self._check_failed(check.name)
+                    continue
+                if hit is not None:
+                    hits.append(hit)
+            if plan.pure and not (failed or msg.mentions) and ctx._permitted is not True:
+                # The platform's mentions played no part, nor did a permit: keep the hits.
+                view.plan_checks = checks
+                view.plan_hits = tuple(hits[first:])
+                view.plan_permit = ctx._permitted is not None  # asked (and had none)
+        if user is not None and plan.remember:
+            # note(), inlined: log this message once, after every check has read the memory.
+            memory = user.log
+            key = view.mtext
+            memory.append(now)
+            memory.append(key if len(key) >= MIN_LINE else None)
+            if memory[0] < now - rules.memory_s or len(memory) > rules.memory_slots:
+                note_trim(rules, memory, now)
         if not hits:
-            return CLEAN if not skipped else Assessment(0.0, Severity.NONE, (), tuple(skipped))
+            return CLEAN if not skipped else Assessment(0.0, Severity.NONE, (), skipped)
         score = round(sum(h.score for h in hits), 2)
         severity = rules.severity(score)
         if severity:
-            self.stats.flagged += 1
+            stats.flagged += 1
+            by_check = stats.by_check
             for h in hits:
-                self.stats.by_check[h.check] = self.stats.by_check.get(h.check, 0) + 1
-        return Assessment(score, severity, tuple(hits), tuple(skipped))
+                by_check[h.check] = by_check.get(h.check, 0) + 1
+        return Assessment(score, severity, tuple(hits), skipped)
 
-    def judge(self, msg: Message) -> Judgement:
+    def _view(self, text: str) -> View:
+        """A View of ``text`` from the old generation, or a new one (a cache miss)."""
+        view = self._old.pop(text, None)
+        if view is None:
+            self.stats.cache_misses += 1
+            view = View(text)
+            if not self.text_cache or len(text) > _MAX_CACHED_TEXT:
+                return view
+        young = self._young
+        young[text] = view
+        if len(young) >= self.text_cache:
+            self._old = young
+            self._young = {}
+        return view
+
+    def judge(self, msg: Message, *, remember: bool = True) -> Judgement:
         """Assess, then let the room's ladder decide the action for this user."""
-        assessment = self.assess(msg)
+        assessment = self.assess(msg, remember=remember)
         if assessment.severity is Severity.NONE:
             return Judgement(assessment)
         rules = self._rules(msg.room.key)
@@ -475,7 +646,7 @@ class WardenEngine:
             top = max(assessment.hits, key=lambda h: h.score)
             warning = cfg.warning.format(
                 user=msg.author.label,
-                reason=top.reason,
+                reason=WARNING_REASONS.get(top.check, top.check),
                 minutes=max(1, cfg.timeout_s // 60),
                 seconds=cfg.timeout_s,
             )

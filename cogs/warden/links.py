@@ -88,6 +88,9 @@ class Link(NamedTuple):
     obfuscated: bool = False  # written to slip past filters ("dot com", "[.]", spaces)
     scheme: bool = False
     path: str = ""
+    # The server of a Matrix id ("@alice:example.org"): not a link to post, but its domain is
+    # still judged for phishing ("@x:dlscord-gift.com").
+    matrix_id: bool = False
 
 
 _OBFUSCATION_SET = frozenset(_OBFUSCATION_TLDS)
@@ -115,6 +118,8 @@ def might_have_link(folded: str) -> bool:
     return False
 
 
+# A Matrix user id, room alias or room id up to its ":" (the server name follows).
+_MATRIX_ID_BEFORE = re.compile(r"(?<![\w@#!+])[@#!+][\w.=\-/]+:$")
 _HOST_RE = re.compile(rf"(?:{_LABEL}\.)+(?:xn--[a-z0-9\-]{{2,59}}|[a-z]{{2,24}})")
 
 
@@ -151,6 +156,12 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
         if not _HOST_RE.fullmatch(host) and not host[:1].isdigit():
             continue  # a label starting or ending with "-", or longer than 63
         scheme = m.group("scheme") is not None
+        start = m.start()
+        matrix_id = bool(
+            not scheme
+            and text[start - 1 : start] == ":"
+            and _MATRIX_ID_BEFORE.search(text, max(0, start - 256), start)
+        )  # the server of a Matrix id: "@alice:example.org", "#room:example.org"
         path = (m.group("path") or "").rstrip(_TRAILING)
         tld = m.group("tld") or ""
         if host.startswith("www."):
@@ -165,7 +176,9 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
             first = domain.split(".", 1)[0]
             if first in _STOPWORDS or len(first) < 2:
                 continue
-        found.append(Link(m.group(0).rstrip(_TRAILING), domain, obfuscated, scheme, path))
+        found.append(
+            Link(m.group(0).rstrip(_TRAILING), domain, obfuscated, scheme, path, matrix_id)
+        )
     return found
 
 
@@ -466,17 +479,29 @@ class LinkFinding(NamedTuple):
 class LinkJudge:
     """Judges links against an allowlist, the phishing list and brand impersonation."""
 
-    __slots__ = ("allow", "phishing")
+    __slots__ = ("_seen", "allow", "phishing")
 
     def __init__(self, allow: DomainSet, phishing: DomainSet) -> None:
         self.allow = allow
         self.phishing = phishing
+        self._seen: dict[str, tuple[str, float, str]] = {}  # domain -> (kind, score, reason)
 
     def judge(self, link: Link, *, lookalike: bool = False) -> LinkFinding:
         """``lookalike``: the domain only reads like this after folding foreign letters."""
         domain = link.domain
         if lookalike:
             return LinkFinding(link, "phishing", 3.0, f"lookalike letters in {domain}")
+        seen = self._seen.get(domain)
+        if seen is None:
+            finding = self._judge(link)
+            if len(self._seen) >= 4096:  # bounded: forget all, the lists are quick to ask again
+                self._seen.clear()
+            self._seen[domain] = finding[1:]
+            return finding
+        return LinkFinding(link, *seen)
+
+    def _judge(self, link: Link) -> LinkFinding:
+        domain = link.domain
         if domain in self.allow:
             return LinkFinding(link, "allowed", 0.0, "")
         if domain in self.phishing:

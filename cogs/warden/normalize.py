@@ -214,6 +214,20 @@ ASCII_SKELETON = bytes.maketrans(
 )
 _LEET_SEARCH = re.compile(rb"[013457@$]").search
 _LEET_BYTES = bytes.maketrans(b"013457@$", b"oieastas")
+# A word _unleet_bytes may change: not starting with "@", holding a small letter and a leet
+# character (numbers and units among them are sorted out there).
+# A leet character with a small letter after it in the same word. Read forwards and backwards,
+# it finds any word holding both, scanning only from leet characters (quick: most are letters).
+_LEET_THEN_LETTER = re.compile(rb"[013457@$][^ a-z]*[a-z]").search
+
+
+def _leet_word(data: bytes) -> bool:
+    """Whether a word holds a small letter and a leet character (it may start with "@", which
+    never changes: this only rules out work for :func:`_unleet_bytes`)."""
+    return _LEET_THEN_LETTER(data) is not None or _LEET_THEN_LETTER(data[::-1]) is not None
+
+
+_LEET_WORDS = re.compile(rb"(?<![^ ])(?!@)(?=[^ ]*[a-z])(?=[^ ]*[013457@$])[^ ]+").sub
 _NUMBER_UNIT_BYTES = re.compile(rb"\$?\d[\d$%+]*(?:[a-z]{1,3})?\$?")
 # Every byte but a space becomes "x" (three one-letter words read " x x x "), leet digits and
 # symbols become "1": two C-level scans answer both questions.
@@ -224,23 +238,34 @@ def match_tokens(folded: str) -> list[str]:
     """The words of :func:`match_text`, computed without building it for ASCII input."""
     if folded.isascii():
         data = folded.encode().translate(ASCII_SKELETON, b"'")
-        shape = data.translate(SHAPE)
-        leet = b"1" in shape
-        if _has_singles(shape):
-            words = _join_singles(data.split(b" "))
-        elif not leet:
-            return data.decode().split()
-        else:
-            words = data.split()
-        if leet:
-            words = [_unleet_bytes(w) for w in words]
-        return b" ".join(words).decode().split()
+        return ascii_tokens(data, data.translate(SHAPE))
     text = folded
     if _SPACED_RE.search(text):
         text = _SPACED_RE.sub(_unspace, text)
     if not _LEET_CHARS.isdisjoint(text):
         text = _LEET_RE.sub(_unleet, text)
     return text.translate(_SKELETON).split()
+
+
+def ascii_tokens(data: bytes, shape: bytes) -> list[str]:
+    """:func:`match_tokens` of ASCII text, given ``data`` (the text through ASCII_SKELETON, with
+    apostrophes deleted) and ``shape`` (``data`` through SHAPE)."""
+    leet = b"1" in shape
+    if _has_singles(shape):
+        words = _join_singles(data.split(b" "))
+    elif not leet or not _leet_word(data[data.find(b" ") + 1 :] if data[:1] == b"@" else data):
+        # No word that leetspeak could change ("wave 12", "@ann123 hi": a leading @name never
+        # changes, and the search runs on the rest).
+        return data.decode().split()
+    else:
+        return _LEET_WORDS(_unleet_match, data).decode().split()
+    if leet:
+        words = [_unleet_bytes(w) for w in words]
+    return b" ".join(words).decode().split()
+
+
+def _unleet_match(m: re.Match[bytes]) -> bytes:
+    return _unleet_bytes(m.group())
 
 
 def _has_singles(shape: bytes) -> bool:

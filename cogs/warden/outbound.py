@@ -42,6 +42,8 @@ def check_outbound(text: str, judge: LinkJudge, *, max_mentions: int = 5) -> Out
             continue
         if finding.kind in ("phishing", "brand"):
             return OutboundResult("", (f"refused: {finding.reason}",), refused=True)
+        if finding.link.matrix_id:
+            continue  # "@alice:example.org" names a person
         link = finding.link
         start = cleaned.lower().find(link.text)
         if start == -1:

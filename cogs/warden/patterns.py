@@ -60,11 +60,22 @@ def compile_pattern(source: str) -> regex.Pattern[str]:
             raise PatternError(
                 f"pattern /{source}/ matches empty text and would flag every message"
             )
-        for probe in _PROBES:
+        for probe in (*_PROBES, *_literal_probes(source)):
             pattern.search(probe, timeout=PROBE_TIMEOUT_S)
     except TimeoutError:
         raise PatternError(f"pattern /{source}/ is too slow (catastrophic backtracking)") from None
     return pattern
+
+
+def _literal_probes(source: str) -> list[str]:
+    """Runs of the pattern's own letters and digits, then a character that fails: what makes
+    ``(x|xx)+y`` explode is a long run of ``x``, which the fixed probes do not contain."""
+    literals = dict.fromkeys(
+        ch.lower()
+        for i, ch in enumerate(source)
+        if ch.isalnum() and ch.isascii() and not (i and source[i - 1] == "\\")
+    )
+    return [ch * 48 + "!" for ch in list(literals)[:12]]
 
 
 def normalize_term(term: str) -> str:

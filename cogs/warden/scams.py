@@ -355,14 +355,19 @@ def candidates(tokens: Iterable[str]) -> list[Rule]:
     present = 0
     for word in _ALL_WORDS.intersection(tokens):
         present |= _WORD_BITS[word]
-    found: list[Rule] = []
     seen = 0
     for word in hit:
         for index in _BY_ANCHOR[word]:
             need = _REQUIRED[index]
-            if present & need == need and not seen >> index & 1:
+            if present & need == need:
                 seen |= 1 << index
-                found.append(RULES[index])
+    # In RULES order, whatever the order of the set: among rules of equal score, the reason
+    # shown must not depend on the string hash seed of the process.
+    found: list[Rule] = []
+    while seen:
+        low = seen & -seen
+        found.append(RULES[low.bit_length() - 1])
+        seen ^= low
     return found
 
 
