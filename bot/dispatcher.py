@@ -22,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.adapters.base import Adapter, AdapterError
@@ -87,23 +87,132 @@ class Verdict:
     check: str = ""
 
 
-@dataclass(slots=True)
-class Turn:
-    """One message's trip through the pipeline, and everything decided on the way."""
+_SKIP_STEP = "addressing"
+NOT_MENTIONED = "not mentioned in a group room"
 
-    message: Message
-    role: Role
-    depth: int = 0
-    now: float = 0.0
-    echo_of: str | None = None  # the persona that wrote this message, if it is ours
-    stopped: str | None = None  # the step that ended the flow
-    addressed: dict[str, str] = field(default_factory=dict)  # persona -> why
-    speakers: list[str] = field(default_factory=list)  # personas cleared to speak
-    decisions: list[Decision] = field(default_factory=list)
-    verdicts: list[Verdict] = field(default_factory=list)
-    sent: list[Message] = field(default_factory=list)
-    followups: list[Turn] = field(default_factory=list)
-    command: str | None = None
+
+class Turn:
+    """One message's trip through the pipeline, and everything decided on the way.
+
+    ``addressed`` (persona -> why), ``speakers`` (personas cleared to speak), ``decisions``,
+    ``verdicts``, ``sent`` and ``followups`` are created on first use: most chat lines fill none
+    of them but ``decisions``. The addressing step's "not mentioned in a group room" skips (one
+    per persona, on most lines) are kept as persona ids and become Decisions when the list is
+    first read or added to, in the place where they were decided.
+    """
+
+    __slots__ = ("_addressed", "_decisions", "_followups", "_sent", "_skipped", "_speakers",
+                 "_verdicts", "command", "depth", "echo_of", "message", "now", "role", "stopped")
+
+    def __init__(
+        self,
+        message: Message,
+        role: Role,
+        depth: int = 0,
+        now: float = 0.0,
+        echo_of: str | None = None,  # the persona that wrote this message, if it is ours
+        stopped: str | None = None,  # the step that ended the flow
+        addressed: dict[str, str] | None = None,
+        speakers: list[str] | None = None,
+        decisions: list[Decision] | None = None,
+        verdicts: list[Verdict] | None = None,
+        sent: list[Message] | None = None,
+        followups: list[Turn] | None = None,
+        command: str | None = None,
+    ) -> None:
+        self.message = message
+        self.role = role
+        self.depth = depth
+        self.now = now
+        self.echo_of = echo_of
+        self.stopped = stopped
+        self._addressed = addressed
+        self._speakers = speakers
+        self._decisions = decisions
+        self._verdicts = verdicts
+        self._sent = sent
+        self._followups = followups
+        self._skipped: tuple[str, ...] | None = None
+        self.command = command
+
+    # Lazily created containers: reading one makes it (an empty one stays empty).
+
+    @property
+    def addressed(self) -> dict[str, str]:
+        if self._addressed is None:
+            self._addressed = {}
+        return self._addressed
+
+    @addressed.setter
+    def addressed(self, value: dict[str, str]) -> None:
+        self._addressed = value
+
+    @property
+    def speakers(self) -> list[str]:
+        if self._speakers is None:
+            self._speakers = []
+        return self._speakers
+
+    @speakers.setter
+    def speakers(self, value: list[str]) -> None:
+        self._speakers = value
+
+    @property
+    def decisions(self) -> list[Decision]:
+        if self._skipped is not None:
+            self._record_skipped()
+        if self._decisions is None:
+            self._decisions = []
+        return self._decisions
+
+    @decisions.setter
+    def decisions(self, value: list[Decision]) -> None:
+        self._skipped = None
+        self._decisions = value
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        if self._verdicts is None:
+            self._verdicts = []
+        return self._verdicts
+
+    @verdicts.setter
+    def verdicts(self, value: list[Verdict]) -> None:
+        self._verdicts = value
+
+    @property
+    def sent(self) -> list[Message]:
+        if self._sent is None:
+            self._sent = []
+        return self._sent
+
+    @sent.setter
+    def sent(self, value: list[Message]) -> None:
+        self._sent = value
+
+    @property
+    def followups(self) -> list[Turn]:
+        if self._followups is None:
+            self._followups = []
+        return self._followups
+
+    @followups.setter
+    def followups(self, value: list[Turn]) -> None:
+        self._followups = value
+
+    def skip_unmentioned(self, persona: str) -> None:
+        """Record "not mentioned in a group room" for ``persona`` (made a Decision when the
+        decisions are read: this happens on most chat lines, and most are never read)."""
+        skipped = self._skipped
+        self._skipped = (persona,) if skipped is None else (*skipped, persona)
+
+    def _record_skipped(self) -> None:
+        skipped, self._skipped = self._skipped, None
+        if self._decisions is None:
+            self._decisions = []
+        now = self.now
+        for persona in skipped or ():
+            self._decisions.append(_decision(_SKIP_STEP, "skipped", NOT_MENTIONED, persona, now))
 
     def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
         self.decisions.append(_decision(step, outcome, reason, persona, self.now))
@@ -118,8 +227,16 @@ class Turn:
 
     def walk(self) -> Iterator[Turn]:
         yield self
-        for follow in self.followups:
+        for follow in self._followups or ():
             yield from follow.walk()
+
+    def __repr__(self) -> str:
+        return (
+            f"Turn(message={self.message!r}, role={self.role!r}, depth={self.depth}, "
+            f"now={self.now!r}, echo_of={self.echo_of!r}, stopped={self.stopped!r}, "
+            f"addressed={self._addressed or {}!r}, speakers={self._speakers or []!r}, "
+            f"decisions={self.decisions!r}, command={self.command!r})"
+        )
 
 
 # -- collaborator protocols -----------------------------------------------------------------
@@ -166,6 +283,9 @@ class SendContext:
     persona: Persona | None
 
     def decide(self, step: str, outcome: str, reason: str, persona: str | None = None) -> None:
+        turn = self.turn
+        if turn is not None and turn._skipped is not None:  # what was decided before comes first
+            turn._record_skipped()
         self.decisions.append(_decision(step, outcome, reason, persona, self.now))
 
 
@@ -175,6 +295,13 @@ OutboundFilter = Callable[[Outgoing, SendContext], Awaitable[Outgoing | None]]
 
 
 # -- inbound steps ----------------------------------------------------------------------------
+#
+# A step is an object with a ``name`` and ``run(turn)``. ``run`` does its work and returns None,
+# or returns an awaitable when it has asynchronous work (a check, a command, the listeners),
+# which the dispatcher then awaits. Most messages need no await at all: a plain chat line goes
+# through every step as plain function calls. An ``async def run`` step works too.
+
+_NOTICE = MessageKind.NOTICE
 
 
 class EchoStep:
@@ -185,26 +312,34 @@ class EchoStep:
     def __init__(self, dispatcher: Dispatcher, window: int) -> None:
         self.dispatcher = dispatcher
         self.window = window
-        self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        # The newest ``window`` keys: a set to ask, a queue to forget the oldest (cheaper than
+        # an OrderedDict, and this runs for every message).
+        self._seen: set[tuple[str, str, str]] = set()
+        self._order: deque[tuple[str, str, str]] = deque()
 
     def seen(self, message: Message) -> bool:
         return message.key in self._seen
 
     def remember(self, message: Message) -> None:
-        self._seen[message.key] = None
-        if len(self._seen) > self.window:
-            self._seen.popitem(last=False)
+        key = message.key
+        if key not in self._seen:
+            self._seen.add(key)
+            self._order.append(key)
+            if len(self._order) > self.window:
+                self._seen.discard(self._order.popleft())
 
-    async def run(self, turn: Turn) -> None:
+    def run(self, turn: Turn) -> None:
         message = turn.message
         key = message.key
         seen = self._seen
         if key in seen:
             turn.stop(self.name, "dropped", "duplicate of a message already handled")
             return
-        seen[key] = None  # remember(), inlined: this runs for every message
-        if len(seen) > self.window:
-            seen.popitem(last=False)
+        seen.add(key)  # remember(), inlined
+        order = self._order
+        order.append(key)
+        if len(order) > self.window:
+            seen.discard(order.popleft())
         author = message.author
         persona = author.persona
         if persona is None:
@@ -222,13 +357,14 @@ class RecordStep:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def run(self, turn: Turn) -> None:
+    def run(self, turn: Turn) -> None:
         dispatcher = self.dispatcher
-        if dispatcher.store is not None and dispatcher.recording:
-            dispatcher.store.messages.record(turn.message)
+        message = turn.message
+        if dispatcher.recording and dispatcher.store is not None:
+            dispatcher.store.messages.record(message)
         for observer in dispatcher.observers:
             try:
-                observer.observe(turn.message, turn)
+                observer.observe(message, turn)
             except Exception:  # noqa: BLE001 - a broken observer never loses the message
                 log.exception("observer %r failed", observer)
 
@@ -241,9 +377,12 @@ class CheckStep:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def run(self, turn: Turn) -> None:
-        if turn.is_echo:
-            return  # our own words are checked on the way out, not as chat
+    def run(self, turn: Turn) -> Awaitable[None] | None:
+        if turn.echo_of is not None or not self.dispatcher.checks:
+            return None  # our own words are checked on the way out, not as chat
+        return self._run(turn)
+
+    async def _run(self, turn: Turn) -> None:
         for check, _owner in self.dispatcher.checks:
             try:
                 verdict = await check(turn)
@@ -277,16 +416,24 @@ class CommandStep:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def run(self, turn: Turn) -> None:
+    def run(self, turn: Turn) -> Awaitable[None] | None:
         message = turn.message
-        if turn.is_echo or message.author.is_bot or message.kind is MessageKind.NOTICE:
-            return  # bot and persona text never runs a command
-        prefix = self.dispatcher.prefix_for(message.room)
+        if turn.echo_of is not None or message.author.is_bot or message.kind is _NOTICE:
+            return None  # bot and persona text never runs a command
+        dispatcher = self.dispatcher
+        prefixes = dispatcher.prefixes
+        prefix = (prefixes.get(message.room.key, dispatcher.default_prefix) if prefixes
+                  else dispatcher.default_prefix)
         text = message.text
         if not text.startswith(prefix) or len(text) == len(prefix):
-            return
+            return None
         if not text[len(prefix)].isalpha():
-            return  # "!!!" is excitement, not a command
+            return None  # "!!!" is excitement, not a command
+        return self._run(turn, prefix)
+
+    async def _run(self, turn: Turn, prefix: str) -> None:
+        message = turn.message
+        text = message.text
         dispatcher = self.dispatcher
 
         async def reply(content: Any) -> None:
@@ -331,14 +478,7 @@ class AddressingStep:
         # persona id -> (the Persona it was built for, its pattern, casefolded first words)
         self._patterns: dict[str, tuple[Persona, re.Pattern[str], tuple[str, ...]]] = {}
 
-    def mentions(self, persona: Persona, message: Message, folded: str | None = None
-                 ) -> str | None:
-        """Why ``message`` addresses ``persona`` (None: it does not). ``folded`` is the
-        message text casefolded, when the caller has it."""
-        if message.mentions:
-            account = persona.account(message.platform)
-            if persona.id in message.mentions or (account and account in message.mentions):
-                return "platform mention"
+    def _names(self, persona: Persona) -> tuple[Persona, re.Pattern[str], tuple[str, ...]]:
         cached = self._patterns.get(persona.id)
         if cached is None or cached[0] is not persona:  # personas are frozen: new one, new names
             names = persona.names()
@@ -347,6 +487,17 @@ class AddressingStep:
             words = tuple(w for w in firsts if not any(o != w and o in w for o in firsts))
             cached = (persona, alias_pattern(names), words)
             self._patterns[persona.id] = cached
+        return cached
+
+    def mentions(self, persona: Persona, message: Message, folded: str | None = None
+                 ) -> str | None:
+        """Why ``message`` addresses ``persona`` (None: it does not). ``folded`` is the
+        message text casefolded, when the caller has it."""
+        if message.mentions:
+            account = persona.account(message.platform)
+            if persona.id in message.mentions or (account and account in message.mentions):
+                return "platform mention"
+        cached = self._names(persona)
         # A substring test first: most chat never names the persona, and the regex (with its
         # look-behind at every position) costs several times more than a miss here.
         if folded is None:
@@ -359,39 +510,59 @@ class AddressingStep:
         match = cached[1].search(message.text)
         return f"named as {match.group(0)!r}" if match else None
 
-    async def run(self, turn: Turn) -> None:
+    def run(self, turn: Turn) -> None:
         message = turn.message
         dispatcher = self.dispatcher
-        if message.kind is MessageKind.NOTICE and not turn.is_echo:
-            turn.decide(self.name, "skipped", "notices from others are never answered")
-            return
-        if (message.author.is_bot and not turn.is_echo
-                and not dispatcher.settings.answer_bots):
-            turn.decide(self.name, "skipped", "other bots are not answered (answer_bots off)")
-            return
-        if turn.echo_of == SYSTEM_PERSONA:
+        echo_of = turn.echo_of
+        if echo_of is None:
+            if message.kind is _NOTICE:
+                turn.decide(self.name, "skipped", "notices from others are never answered")
+                return
+            if message.author.is_bot and not dispatcher.settings.answer_bots:
+                turn.decide(self.name, "skipped",
+                            "other bots are not answered (answer_bots off)")
+                return
+        elif echo_of == SYSTEM_PERSONA:
             return  # the bot's own voice (command replies) addresses nobody
         room = message.room
         present = dispatcher.personas.present_in(room)
-        if room.is_private:
+        if room.is_direct or room.member_count == 2:  # room.is_private, inlined
             if not room.personas:
                 default = dispatcher.personas.default
                 present = [default] if default is not None and default.enabled else []
             for persona in present:
-                if persona.id != turn.echo_of:
+                if persona.id != echo_of:
                     turn.addressed[persona.id] = "direct room"
                     turn.decide(self.name, "addressed", "direct room", persona.id)
             return
+        if not present:
+            return
+        # The hot path: a line in a group room, which mostly names nobody. One casefold, one
+        # substring test per persona name, and the skip decision built directly.
         folded = message.text.casefold()
+        mentioned = message.mentions
         for persona in present:
-            if persona.id == turn.echo_of:
+            persona_id = persona.id
+            if persona_id == echo_of:
                 continue
-            why = self.mentions(persona, message, folded)
+            if mentioned:
+                why = self.mentions(persona, message, folded)
+            else:
+                why = None
+                cached = self._patterns.get(persona_id)
+                if cached is None or cached[0] is not persona:
+                    cached = self._names(persona)
+                for word in cached[2]:
+                    if word in folded:
+                        match = cached[1].search(message.text)
+                        if match:
+                            why = f"named as {match.group(0)!r}"
+                        break
             if why:
-                turn.addressed[persona.id] = why
-                turn.decide(self.name, "addressed", why, persona.id)
-            elif not turn.is_echo:
-                turn.decide(self.name, "skipped", "not mentioned in a group room", persona.id)
+                turn.addressed[persona_id] = why
+                turn.decide(self.name, "addressed", why, persona_id)
+            elif echo_of is None:
+                turn.skip_unmentioned(persona_id)  # the Decision is made when it is read
 
 
 class GateStep:
@@ -402,7 +573,9 @@ class GateStep:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def run(self, turn: Turn) -> None:
+    def run(self, turn: Turn) -> None:
+        if not turn._addressed:
+            return
         limit = self.dispatcher.settings.max_echo_depth
         for persona in turn.addressed:
             if turn.depth >= limit:
@@ -423,8 +596,10 @@ class ListenerStep:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
 
-    async def run(self, turn: Turn) -> None:
-        await self.dispatcher.emit("message", turn)
+    def run(self, turn: Turn) -> Awaitable[None] | None:
+        if not self.dispatcher.listeners.get("message"):
+            return None
+        return self.dispatcher.emit("message", turn)
 
 
 # -- outbound steps ---------------------------------------------------------------------------
@@ -466,8 +641,10 @@ class SafetyStep:
 
     async def apply(self, out: Outgoing, send: SendContext) -> Outgoing | None:
         text = out.text
-        cleaned = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), text)
-        cleaned = _ROLE_MENTION.sub("@role", cleaned)
+        cleaned = text
+        if "@" in text:  # both kinds of mention need one; most replies have none
+            cleaned = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), cleaned)
+            cleaned = _ROLE_MENTION.sub("@role", cleaned)
         if _LEADING_COMMAND.match(cleaned):
             cleaned = _ZWSP + cleaned.lstrip()
         if cleaned != text:
@@ -589,7 +766,9 @@ class Dispatcher:
         turn = Turn(message, self.roles.resolve(message.author), depth, self.clock.now())
         for step in self.steps:
             try:
-                await step.run(turn)
+                pending = step.run(turn)
+                if pending is not None:
+                    await pending
             except Exception as error:  # noqa: BLE001 - one failing step never loses a message
                 log.exception("dispatch step %s failed", step.name)
                 turn.decide(step.name, "error", f"{type(error).__name__}: {error}")

@@ -89,7 +89,8 @@ def _is_primitive(unit: tuple[str, ...]) -> bool:
 
 
 class _RoomState:
-    __slots__ = ("config", "hist", "humans", "labels", "last_ts", "runs", "trip")
+    __slots__ = ("_config", "cooldown_s", "hist", "humans", "labels", "last_ts", "runs",
+                 "search_at", "trip")
 
     def __init__(self, config: PingPongConfig) -> None:
         self.config = config
@@ -99,6 +100,18 @@ class _RoomState:
         self.runs = [0] * (MAX_PERIOD + 1)  # runs[p] = r_p, the period-p suffix length
         self.last_ts: float | None = None
         self.trip: Trip | None = None
+
+    @property
+    def config(self) -> PingPongConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: PingPongConfig) -> None:
+        # What observe() reads for every message, kept as plain slots.
+        self._config = config
+        self.cooldown_s = config.cooldown_s
+        # A trip needs r_p >= p * N >= 2 * N for some p: below that no search is needed.
+        self.search_at = 2 * config.threshold
 
     def reset(self) -> None:
         self.hist.clear()
@@ -205,8 +218,11 @@ class PingPongRule:
             if len(self._rooms) >= self._sweep_at:
                 self._sweep(ts)
             state = self._rooms[room_key] = _RoomState(self.config_for(room_key))
-        elif state.last_ts is not None and ts - state.last_ts >= state.config.cooldown_s:
-            state.reset()
+            last_ts = None
+        else:
+            last_ts = state.last_ts
+            if last_ts is not None and ts - last_ts >= state.cooldown_s:
+                state.reset()
         trip = state.trip
         if trip is not None and speaker_id not in trip.members:
             state.reset()
@@ -214,30 +230,33 @@ class PingPongRule:
 
         hist = state.hist
         runs = state.runs
-        n = len(hist)
-        if n == MAX_PERIOD:
+        if len(hist) == MAX_PERIOD:
             # The steady state of a busy room, unrolled (this runs for every message):
-            # hist[-p] is hist[6 - p].
+            # hist[-p] is hist[6 - p]. A trip needs r_p >= p * N >= 2 * N for some p: ordinary
+            # chat never gets that far, so the search (the costly part) runs only when a loop
+            # is possible.
             h6, h5, h4, h3, h2, _ = hist
-            runs[2] = runs[2] + 1 if h2 == speaker_id else 2
-            runs[3] = runs[3] + 1 if h3 == speaker_id else 3
-            runs[4] = runs[4] + 1 if h4 == speaker_id else 4
-            runs[5] = runs[5] + 1 if h5 == speaker_id else 5
-            runs[6] = runs[6] + 1 if h6 == speaker_id else 6
+            runs[2] = r2 = runs[2] + 1 if h2 == speaker_id else 2
+            runs[3] = r3 = runs[3] + 1 if h3 == speaker_id else 3
+            runs[4] = r4 = runs[4] + 1 if h4 == speaker_id else 4
+            runs[5] = r5 = runs[5] + 1 if h5 == speaker_id else 5
+            runs[6] = r6 = runs[6] + 1 if h6 == speaker_id else 6
+            at = state.search_at
+            search = trip is None and (r2 >= at or r3 >= at or r4 >= at or r5 >= at or r6 >= at)
         else:
+            n = len(hist)
             for p in _PERIODS:
                 if n >= p and hist[-p] == speaker_id:
                     runs[p] += 1
                 else:
                     runs[p] = n + 1 if n + 1 < p else p
+            search = trip is None and max(runs) >= state.search_at
         hist.append(speaker_id)
         state.humans.append(is_human)
         state.labels.append(name or speaker_id)
-        if state.last_ts is None or ts > state.last_ts:
+        if last_ts is None or ts > last_ts:
             state.last_ts = ts
-        # A trip needs r_p >= p * N >= 2 * N for some p: ordinary chat never gets that far,
-        # so the search (the costly part of a message) runs only when a loop is possible.
-        if trip is None and max(runs) >= 2 * state.config.threshold:
+        if search:
             state.trip = state.find_trip()
 
     def observe_user(self, room_key: str, user: User, ts: float | None = None) -> None:

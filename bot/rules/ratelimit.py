@@ -119,6 +119,13 @@ class _TokenBucket:
         return self.tokens >= self.capacity - _EPS
 
 
+def _platform(platform: Platform | str) -> Platform:
+    try:
+        return Platform(platform)
+    except ValueError:
+        raise ValueError(f"unknown platform {platform!r}") from None
+
+
 def _describe(platform: str, rate: Rate, scope: str) -> str:
     where = "per channel" if scope == "room" else "for the account"
     if rate.burst is not None:
@@ -140,20 +147,20 @@ class RateLimiter:
         self._sweep_at = 1024
 
     def _limits(self, platform: Platform | str) -> PlatformLimits | None:
-        try:
-            return self.limits.get(Platform(platform))
-        except ValueError:
-            raise ValueError(f"unknown platform {platform!r}") from None
+        if platform.__class__ is not Platform:  # Platform(x) costs a microsecond: only for str
+            platform = _platform(platform)
+        return self.limits.get(platform)
 
     def bucket_key(
         self, platform: Platform | str, room_key: str, account: str = ""
     ) -> BucketKey | None:
         """Which bucket a send to this room uses; None when the platform is unlimited."""
-        lim = self._limits(platform)
+        if platform.__class__ is not Platform:
+            platform = _platform(platform)
+        lim = self.limits.get(platform)
         if lim is None or lim.rate is None:
             return None
-        plat = Platform(platform).value
-        return (plat, room_key if lim.rate_scope == "room" else "@" + account)
+        return (platform._value_, room_key if lim.rate_scope == "room" else "@" + account)
 
     def describe(self, platform: Platform | str, bot_is_moderator: bool = False) -> str:
         """The limit in words, e.g. "discord allows 5 messages per 5 s per channel"."""
@@ -370,7 +377,7 @@ class OutboundQueue(Generic[T]):
             self._dropped.append(
                 (old.item, f"rate limit: queue for {key[0]} full ({self.max_size}), oldest dropped")
             )
-        entry = _Entry(item, Platform(platform).value, room_key, bot_is_moderator, account, now)
+        entry = _Entry(item, key[0], room_key, bot_is_moderator, account, now)
         queue.append(entry)
         return Ticket("queued", at, f"rate limit: queued for {key[0]}, goes in {at - now:.1f} s")
 
