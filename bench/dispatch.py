@@ -22,25 +22,29 @@ Definitions (the figures this prints)
   the moderation cog's custom-command lookup for the others), addressing (mention and name
   rules, the "not mentioned in a group room" decision per persona), the mute and ping-pong gates,
   and on the way out the cog filters, mute, quiet, safety, length and Discord's 5-per-5-s rate
-  limit per channel (queued replies go out through the scheduler's pump on virtual time, the
-  clock moving 10 ms per chat line). The reply goes through a stub adapter that builds the
+  limit per channel (queued replies go out through the scheduler's pump on virtual time: the
+  app's clock is virtual and moves with the chat's timestamps, 10 ms per line, set by the loop
+  as one attribute store). The reply goes through a stub adapter that builds the
   response JSON Discord would return and normalises it; the sent message comes back through
   ``handle`` as our echo (recorded, seen by every rule).
 - On **both** sides every reply also comes back later on the gateway as a ``MESSAGE_CREATE`` of
   the bot's own message, as on Discord: discord.py parses and dispatches it (process_commands
   ignores bots), Sanctum normalises it and the echo step drops it as a duplicate.
 - **recording off / on**: the message log off, or on with every message stored (inbound lines
-  and our replies); with recording on the time runs until the last batch is committed (a
-  final flush) and the stored count is checked.
+  and our replies) by the log's writer thread, which works while the loop goes on; with
+  recording on the time is the timed loop plus the final flush (until the last batch is
+  committed), and the stored count is checked in every round.
 - **rate** = chat lines / timed seconds (the time of the yields to the event loop included:
   that is where discord.py runs its on_message tasks and Sanctum its queued sends); each rate
   is the median of ``--rounds`` rounds, the two bots measured alternately in each round, so
-  load from other processes hits both alike.
+  load from other processes hits both alike (the per-round figures are printed too). Each run
+  starts from a fresh bot and a full ``gc.collect()``; collections during the run count.
   ``ratio_vs_discordpy`` = Sanctum full path (recording off) / discord.py full path;
   ``ratio_vs_discordpy_recording_on`` the same with recording on.
 - **via submit**: the same Sanctum path, but each message handed to ``Dispatcher.submit`` (one
   task per message, as a real adapter delivers), the closest match to discord.py's task per
-  ``on_message``; printed for transparency, not the headline.
+  ``on_message``; printed for transparency, not the headline (the tasks run at the loop's
+  yields, so the virtual clock is coarser there).
 - **pre-built objects** (the earlier comparison, still printed, not the headline): already
   built ``discord.Message`` objects through ``Bot.process_commands`` only, against already
   normalised Messages through ``Dispatcher.handle`` only (no parsing on either side, no gateway
@@ -60,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import logging
@@ -141,8 +146,12 @@ def snowflake(ms: int, sequence: int) -> str:
 
 def iso(ms: int) -> str:
     seconds, millis = divmod(ms, 1000)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{stamp}.{millis:03d}000+00:00"
+    return f"{_iso_seconds(seconds)}.{millis:03d}000+00:00"
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_seconds(seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
 
 
 def user_json(user_id: str, name: str, bot: bool = False) -> dict:
@@ -245,8 +254,14 @@ def guild_json(channels: int) -> dict:
     }
 
 
-def message_json(message_id: str, ms: int, channel_id: str, author: dict, content: str,
-                 mentions: list[dict] | None = None) -> dict:
+def message_json(
+    message_id: str,
+    ms: int,
+    channel_id: str,
+    author: dict,
+    content: str,
+    mentions: list[dict] | None = None,
+) -> dict:
     """A MESSAGE_CREATE ``d`` in a guild channel, with every field the gateway sends."""
     return {
         "type": 0,
@@ -282,8 +297,9 @@ def gateway_payloads(chat: list[Line]) -> list[str]:
         ms = T0_MS + i * STEP_MS
         author = user_json(str(USER_BASE + line.user), f"user{line.user}")
         mentions = [BOT_MENTION] if MENTION in line.text else None
-        data = message_json(snowflake(ms, i), ms, str(CHANNEL_BASE + line.channel), author,
-                            line.text, mentions)
+        data = message_json(
+            snowflake(ms, i), ms, str(CHANNEL_BASE + line.channel), author, line.text, mentions
+        )
         texts.append(json.dumps(data))
     return texts
 
@@ -300,6 +316,25 @@ class ReplyIds:
 
 
 # -- Sanctum ----------------------------------------------------------------------------------
+
+
+class ChatClock(VirtualClock):
+    """Virtual time moved by the chat's own timestamps: the loop stores ``at`` (as the
+    discord.py side stores its reply clock), the cheapest way to move a clock."""
+
+    def __init__(self, start: float) -> None:
+        super().__init__(start)
+        self.at = start
+
+    def now(self) -> float:
+        return self.at
+
+    def set(self, value: float) -> None:
+        self.at = max(self.at, float(value))
+
+    def advance(self, seconds: float) -> float:
+        self.at += max(0.0, float(seconds))
+        return self.at
 
 
 class PingCog(Cog, name="bench"):
@@ -330,13 +365,15 @@ class BenchDiscord(Adapter):
         message_id = self.ids.next(ms)
         self.gateway.append(message_json(message_id, ms, out.room.id, self.author, out.text))
         sent = self.normalizer.message(
-            message_json(message_id, ms, out.room.id, self.author, out.text))
+            message_json(message_id, ms, out.room.id, self.author, out.text)
+        )
         persona = out.persona or SYSTEM_PERSONA  # the adapter knows whose words it sent
         voice = self._voices.get(persona)
         if voice is None:
             voice = self._voices[persona] = replace(sent.author, persona=persona)
-        return Message(sent.id, sent.room, voice, sent.text, sent.ts, sent.mentions,
-                       out.reply_to, sent.kind)
+        return Message(
+            sent.id, sent.room, voice, sent.text, sent.ts, sent.mentions, out.reply_to, sent.kind
+        )
 
 
 @dataclass(slots=True)
@@ -350,10 +387,12 @@ class SanctumRun:
     warden: str | None = None  # why the Warden could not be loaded, when asked for
 
 
-async def sanctum_app(tmp: str, clock: VirtualClock, channels: int
-                      ) -> tuple[Sanctum, DiscordNormalizer, BenchDiscord]:
-    settings = Settings(data_dir=Path(tmp), personas_dir=REPO / "personas",
-                        cogs=["cogs.moderation"])
+async def sanctum_app(
+    tmp: str, clock: VirtualClock, channels: int
+) -> tuple[Sanctum, DiscordNormalizer, BenchDiscord]:
+    settings = Settings(
+        data_dir=Path(tmp), personas_dir=REPO / "personas", cogs=["cogs.moderation"]
+    )
     bot = Sanctum(settings, clock=clock, llm=OfflineProvider())
     await bot.start(connect_platforms=False)
     await bot.cogs.add(PingCog(bot), PingCog.__module__)
@@ -362,7 +401,8 @@ async def sanctum_app(tmp: str, clock: VirtualClock, channels: int
         bot.personas.add(luna.model_copy(update={"accounts": {Platform.DISCORD: BOT_ID}}))
     normalizer = DiscordNormalizer(
         moderator_role_ids=bot.dispatcher.roles.moderator_role_ids(Platform.DISCORD)
-        if hasattr(bot.dispatcher.roles, "moderator_role_ids") else ()
+        if hasattr(bot.dispatcher.roles, "moderator_role_ids")
+        else ()
     )
     normalizer.add_guild(guild_json(channels))
     adapter = BenchDiscord(clock, normalizer)
@@ -379,7 +419,7 @@ async def run_sanctum(
     warden: bool = False,
 ) -> SanctumRun:
     with tempfile.TemporaryDirectory(prefix="sanctum-bench-") as tmp:
-        clock = VirtualClock(T0_MS / 1000)
+        clock = ChatClock(T0_MS / 1000)
         bot, normalizer, adapter = await sanctum_app(tmp, clock, channels)
         warden_error = None
         if warden:
@@ -393,7 +433,6 @@ async def run_sanctum(
         submit = dispatcher.submit
         run_due = bot.scheduler.run_due
         normalize = normalizer.message
-        set_clock = clock.set
         gateway = adapter.gateway
         loads = json.loads
         now_ns = time.perf_counter_ns
@@ -408,7 +447,7 @@ async def run_sanctum(
             gc.collect()
             start = now_ns()
             for i, message in enumerate(messages):
-                set_clock(message.ts)
+                clock.at = message.ts
                 await handle(message)
                 if i % YIELD_EVERY == 0:
                     await run_due()
@@ -422,7 +461,7 @@ async def run_sanctum(
                 data = loads(text)  # the websocket reader's work: not timed, on either side
                 start = now_ns()
                 message = normalize(data)
-                set_clock(message.ts)
+                clock.at = message.ts
                 await deliver(message)
                 if timed:
                     latencies.append(now_ns() - start)
@@ -466,8 +505,9 @@ class DpyPing(dcommands.Cog):
         await ctx.send("pong")
 
 
-async def discordpy_bot(channels: int, clock_ms: list[int], gateway: list[dict]
-                        ) -> tuple[dcommands.Bot, DpyPing]:
+async def discordpy_bot(
+    channels: int, clock_ms: list[int], gateway: list[dict]
+) -> tuple[dcommands.Bot, DpyPing]:
     intents = discord.Intents.default()
     intents.message_content = True
     bot = dcommands.Bot(command_prefix="!", intents=intents, help_command=None)
@@ -496,12 +536,14 @@ async def discordpy_bot(channels: int, clock_ms: list[int], gateway: list[dict]
 
 def _discordpy_tasks() -> list[asyncio.Task]:
     current = asyncio.current_task()
-    return [t for t in asyncio.all_tasks() if t is not current
-            and t.get_name().startswith("discord.py")]
+    return [
+        t for t in asyncio.all_tasks() if t is not current and t.get_name().startswith("discord.py")
+    ]
 
 
-async def run_discordpy(texts: list[str], channels: int, *, prebuilt: bool = False
-                        ) -> tuple[float, int]:
+async def run_discordpy(
+    texts: list[str], channels: int, *, prebuilt: bool = False
+) -> tuple[float, int]:
     clock_ms = [T0_MS]
     gateway: list[dict] = []
     bot, cog = await discordpy_bot(channels, clock_ms, gateway)
@@ -560,7 +602,7 @@ def percentile(values: list[int], q: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=50_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--users", type=int, default=2_000)
     parser.add_argument("--channels", type=int, default=20)
@@ -583,6 +625,7 @@ async def main() -> None:
         k: [] for k in ("dpy", "off", "on", "on_handled", "submit", "warden", "dpy_pre", "pre")
     }
     dpy_answered = replies = stored = expected = 0
+    missing: list[str] = []
     warden_error = None
     for _ in range(args.rounds):
         seconds, dpy_answered = await run_discordpy(texts, args.channels)
@@ -593,6 +636,8 @@ async def main() -> None:
         rates["on"].append(n / on.seconds)
         rates["on_handled"].append(n / on.dispatch_seconds)
         replies, stored, expected = on.replies, on.stored, on.expected
+        if stored != expected:
+            missing.append(f"{stored} of {expected}")
         sub = await run_sanctum(texts, args.channels, recording=False, mode="submit")
         rates["submit"].append(n / sub.seconds)
         if warden_error is None:
@@ -623,7 +668,7 @@ async def main() -> None:
         f"sanctum full path, recording on: {med['on']:,.0f} msg/s until all is stored "
         f"({med['on_handled']:,.0f} msg/s until all is handled, the store writing behind); "
         f"stored {stored} of {expected} ({n} inbound + {replies} replies, counted after a flush)"
-        + ("" if stored == expected else "  MISSING MESSAGES")
+        + (f"  MISSING MESSAGES in a round: {', '.join(missing)}" if missing else "")
     )
     print(
         f"sanctum full path via Dispatcher.submit (a task per message, like discord.py's "
@@ -645,6 +690,16 @@ async def main() -> None:
     print(
         f"sanctum per-message latency (normalise + handle, recording off): p50 {p50:.1f} us, "
         f"p99 {p99:.1f} us"
+    )
+    per_round = ", ".join(
+        f"{d:,.0f}/{off:,.0f}/{on:,.0f}"
+        for d, off, on in zip(rates["dpy"], rates["off"], rates["on"], strict=True)
+    )
+    print(
+        f"rounds (discord.py / sanctum off / sanctum on, msg/s): {per_round}; ratios off "
+        + ", ".join(f"{off / d:.2f}" for d, off in zip(rates["dpy"], rates["off"], strict=True))
+        + "; on "
+        + ", ".join(f"{on / d:.2f}" for d, on in zip(rates["dpy"], rates["on"], strict=True))
     )
     print(f"ratio_vs_discordpy_recording_on: {med['on'] / dpy:.2f}")
     print(f"ratio_vs_discordpy: {med['off'] / dpy:.2f}")

@@ -49,8 +49,12 @@ class MessageRate:
         self._times: deque[float] = deque()
 
     def observe(self, message: Any, turn: Any) -> None:  # a dispatcher observer
-        self._times.append(self.clock.now())
-        self._expire()
+        times = self._times
+        now = turn.now  # the clock, read once per message by the dispatcher
+        times.append(now)
+        cutoff = now - self.window_s  # _expire(), inlined: this runs for every message
+        while times[0] < cutoff:
+            times.popleft()
 
     def _expire(self) -> None:
         cutoff = self.clock.now() - self.window_s
@@ -97,8 +101,12 @@ class Sanctum:
         self.dispatcher.observers.append(self.message_rate)
         self.console: Any = None  # the AdminConsole while one runs (prompts, the editor)
         self.cogs = CogManager(self)
-        self.local = LocalAdapter(self.personas, clock=self.clock,
-                                  owner_name=settings.console.owner_name, create_lobby=False)
+        self.local = LocalAdapter(
+            self.personas,
+            clock=self.clock,
+            owner_name=settings.console.owner_name,
+            create_lobby=False,
+        )
         self.adapters: dict[Platform, Adapter] = {}
         self.cog_errors: list[str] = []
         self.started_at = 0.0
@@ -151,8 +159,11 @@ class Sanctum:
             await self._connect_platforms()
             await self._probe_llm()
         if not self.virtual_time:
-            self._background.append(asyncio.get_running_loop().create_task(
-                self.scheduler.run_forever(), name="scheduler"))
+            self._background.append(
+                asyncio.get_running_loop().create_task(
+                    self.scheduler.run_forever(), name="scheduler"
+                )
+            )
         self._started = True
         await self.dispatcher.emit("ready")
 
@@ -164,7 +175,7 @@ class Sanctum:
             return
         try:
             capabilities = await probe()
-        except Exception as error:  # noqa: BLE001 - an endpoint down at start is not fatal
+        except Exception as error:
             log.warning("language model probe failed: %s", error)
             return
         log.info("language model %s: %s", self.llm.name, capabilities.summary())
@@ -174,13 +185,13 @@ class Sanctum:
         for factory in self._platform_factories():
             try:
                 adapter = factory()
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 log.error("platform adapter not created: %s", error)
                 continue
             if adapter is not None:
                 try:
                     await self.add_adapter(adapter)
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     log.error("%s did not start: %s", adapter.name, error)
 
     def _platform_factories(self) -> list[Any]:
@@ -218,7 +229,7 @@ class Sanctum:
         for adapter in list(self.adapters.values()):
             try:
                 await adapter.stop()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("%s did not stop cleanly", adapter.name)
         await self._drain(2.0)
         await self.cogs.unload_all()
@@ -227,9 +238,10 @@ class Sanctum:
             await self.llm.aclose()
         log.info("stopped")
 
-    async def _drain(self, timeout: float) -> None:
+    async def _drain(self, seconds: float) -> None:
         try:
-            await asyncio.wait_for(self.dispatcher.drain(), timeout=timeout)
+            async with asyncio.timeout(seconds):
+                await self.dispatcher.drain()
         except TimeoutError:
             log.warning("some messages were still being answered at shutdown")
 

@@ -30,9 +30,11 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     if config is not None:
         if not config.is_file():
             raise SettingsError(f"{config}: settings file not found")
-        cls = type("FileSettings", (Settings,), {
-            "model_config": SettingsConfigDict(**{**Settings.model_config, "toml_file": config})
-        })
+        cls = type(
+            "FileSettings",
+            (Settings,),
+            {"model_config": SettingsConfigDict(**{**Settings.model_config, "toml_file": config})},
+        )
     values = {k: v for k, v in overrides.items() if v is not None}
     try:
         return cls(**values)
@@ -46,14 +48,30 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--data", type=Path, default=default, metavar="DIR",
-                        help="where all state lives (default ./data)")
-    parser.add_argument("--config", type=Path, default=default, metavar="FILE",
-                        help="settings file (default ./sanctum.toml)")
-    parser.add_argument("--personas", type=Path, default=default, metavar="DIR",
-                        help="persona directory (default ./personas)")
-    parser.add_argument("--log-level", default=default, metavar="LEVEL",
-                        help="file log level (default INFO)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="where all state lives (default ./data)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="FILE",
+        help="settings file (default ./sanctum.toml)",
+    )
+    parser.add_argument(
+        "--personas",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="persona directory (default ./personas)",
+    )
+    parser.add_argument(
+        "--log-level", default=default, metavar="LEVEL", help="file log level (default INFO)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,15 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="LLM personas in Discord, Twitch, Matrix and a local room, from one process.",
     )
     _common(parser, suppress=False)
-    parser.add_argument("--no-console", action="store_true",
-                        help="run headless until SIGINT/SIGTERM")
+    parser.add_argument(
+        "--no-console", action="store_true", help="run headless until SIGINT/SIGTERM"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     replay = sub.add_parser("replay", help="run a JSONL transcript through the dispatcher")
     replay.add_argument("transcript", type=Path, help="JSON Lines file, or - for stdin")
     _common(replay, suppress=True)
     run_command = sub.add_parser("run-command", help="run console commands and exit")
-    run_command.add_argument("lines", nargs="*", metavar="COMMAND",
-                             help='console commands, e.g. "status" (none: read stdin)')
+    run_command.add_argument(
+        "lines",
+        nargs="*",
+        metavar="COMMAND",
+        help='console commands, e.g. "status" (none: read stdin)',
+    )
     _common(run_command, suppress=True)
     backup = sub.add_parser("backup", help="take an online backup of the store")
     backup.add_argument("destination", nargs="?", type=Path, help="target file")
@@ -78,16 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     memory = sub.add_parser("memory", help="persona memory maintenance")
     memory_sub = memory.add_subparsers(dest="memory_command", metavar="ACTION", required=True)
     reembed = memory_sub.add_parser(
-        "reembed", help="embed memories lacking a current vector (progress bar; resumable)")
-    reembed.add_argument("--all", action="store_true",
-                         help="re-embed every memory, e.g. after changing the model")
+        "reembed", help="embed memories lacking a current vector (progress bar; resumable)"
+    )
+    reembed.add_argument(
+        "--all", action="store_true", help="re-embed every memory, e.g. after changing the model"
+    )
     _common(reembed, suppress=True)
     return parser
 
 
 def _settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(args.config, data_dir=args.data, personas_dir=args.personas,
-                         log_level=args.log_level)
+    return load_settings(
+        args.config, data_dir=args.data, personas_dir=args.personas, log_level=args.log_level
+    )
 
 
 # -- modes ----------------------------------------------------------------------------------
@@ -98,8 +124,9 @@ async def _run_bot(settings: Settings, *, console: bool) -> int:
     from bot.logs import setup_logging
     from bot.memory.store import StoreError
 
-    setup_logging(settings.data_dir, level=settings.log_level,
-                  console_level="WARNING" if console else "INFO")
+    setup_logging(
+        settings.data_dir, level=settings.log_level, console_level="WARNING" if console else "INFO"
+    )
     bot = Sanctum(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -117,8 +144,11 @@ async def _run_bot(settings: Settings, *, console: bool) -> int:
 
             await AdminConsole(bot).run()
         else:
-            print("sanctum is running headless; stop it with Ctrl-C or SIGTERM.",
-                  file=sys.stderr, flush=True)
+            print(
+                "sanctum is running headless; stop it with Ctrl-C or SIGTERM.",
+                file=sys.stderr,
+                flush=True,
+            )
             await bot.stop_requested.wait()
     finally:
         await bot.stop()
@@ -187,7 +217,8 @@ async def _backup(args: argparse.Namespace) -> int:
     settings = _settings_from(args)
     store = Store(settings.db_path, settings.store)
     destination = args.destination or (
-        settings.data_dir / "backups" / time.strftime("sanctum-%Y%m%d-%H%M%S.db"))
+        settings.data_dir / "backups" / time.strftime("sanctum-%Y%m%d-%H%M%S.db")
+    )
     try:
         await store.open()
         path = await store.backup(destination)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import types
 import typing
 from collections import deque
@@ -66,7 +67,7 @@ class Param:
             label = "|".join(self.choices)
         else:
             label = self.name.upper()
-        if self.variadic or self.rest and not self.required:
+        if self.variadic or (self.rest and not self.required):
             label += "..."
         return label if self.required else f"[{label}]"
 
@@ -81,8 +82,9 @@ def _to_bool(text: str) -> bool:
 
 
 def _type_label(annotation: Any) -> str:
-    return {int: "a whole number", float: "a number", bool: "on or off",
-            Role: "a role"}.get(annotation, "text")
+    return {int: "a whole number", float: "a number", bool: "on or off", Role: "a role"}.get(
+        annotation, "text"
+    )
 
 
 def _param_from(parameter: inspect.Parameter, annotation: Any) -> Param:
@@ -136,8 +138,10 @@ def _type_hints(callback: Callable[..., Any]) -> dict[str, Any]:
         hints: dict[str, Any] = {}
         for name, annotation in getattr(callback, "__annotations__", {}).items():
             try:
-                hints[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation  # noqa: S307
-            except Exception:  # noqa: BLE001
+                hints[name] = (
+                    eval(annotation, namespace) if isinstance(annotation, str) else annotation
+                )
+            except Exception:
                 hints[name] = str
         return hints
 
@@ -316,11 +320,16 @@ class Outcome:
         return self.status in ("unknown", "denied", "usage", "error")
 
 
+_WORD = re.compile(r"\S+")
+
+
 def tokenize(text: str) -> list[tuple[str, int]]:
     """Split on whitespace, honouring "double" and 'single' quotes; each token with its end.
 
     Unbalanced quotes are taken literally instead of failing: chat is not a shell.
     """
+    if '"' not in text and "'" not in text:  # most commands: split in C (same whitespace)
+        return [(m.group(), m.end()) for m in _WORD.finditer(text)]
     tokens: list[tuple[str, int]] = []
     i, n = 0, len(text)
     while i < n:
@@ -402,8 +411,9 @@ class FloodGuard:
         self._times: dict[str, deque[float]] = {}
         self._sweep_at = 4096
 
-    def hit(self, key: str) -> float:
-        now = self.clock.now()
+    def hit(self, key: str, now: float | None = None) -> float:
+        if now is None:
+            now = self.clock.now()
         times = self._times.get(key)
         if times is None:
             if len(self._times) >= self._sweep_at:
@@ -450,11 +460,12 @@ class CommandRegistry:
         self.cooldowns = CooldownTracker(clock)
         self.flood = FloodGuard(clock)
         self._fallbacks: list[tuple[Fallback, Any]] = []
+        self._spaces = ((self._commands, self._aliases), (self._twins, self._twin_aliases))
 
     # -- registration ----------------------------------------------------------------------
 
     def _namespaces(self) -> tuple[tuple[dict[str, Command], dict[str, str]], ...]:
-        return (self._commands, self._aliases), (self._twins, self._twin_aliases)
+        return self._spaces
 
     def add(self, cmd: Command) -> None:
         names = (cmd.name, *cmd.aliases)
@@ -521,9 +532,7 @@ class CommandRegistry:
     def visible(self, role: Role, source: Scope) -> list[Command]:
         return [c for c in self.all() if not c.hidden and c.allowed(role, source)]
 
-    def resolve(
-        self, text: str, source: Scope | None = None
-    ) -> tuple[Command | None, str, str]:
+    def resolve(self, text: str, source: Scope | None = None) -> tuple[Command | None, str, str]:
         """(command, invoked_with, argument text) for ``text`` without its prefix."""
         tokens = tokenize(text)
         if not tokens:
@@ -567,8 +576,19 @@ class CommandRegistry:
             # unless a fallback (the room's custom commands) knows it.
             if self._fallbacks and source is not Scope.CONSOLE:
                 parts = text.split(None, 1)
-                call = Invocation(bot, invoked, parts[1].strip() if len(parts) > 1 else "", user,
-                                  role, source, room, message, prefix, reply, turn)
+                call = Invocation(
+                    bot,
+                    invoked,
+                    parts[1].strip() if len(parts) > 1 else "",
+                    user,
+                    role,
+                    source,
+                    room,
+                    message,
+                    prefix,
+                    reply,
+                    turn,
+                )
                 for fallback, _owner in self._fallbacks:
                     try:
                         outcome = await fallback(call)
@@ -586,8 +606,7 @@ class CommandRegistry:
         if cmd.callback is None:
             await reply(f"Usage: {cmd.usage(prefix)}")
             return Outcome("usage", name, "subcommand missing")
-        left = self.cooldown(name, user, role, source, room, cmd.user_cooldown,
-                             cmd.room_cooldown)
+        left = self.cooldown(name, user, role, source, room, cmd.user_cooldown, cmd.room_cooldown)
         if left:
             return Outcome("cooldown", name, f"cooldown {left:.1f} s left")
         try:
@@ -595,8 +614,9 @@ class CommandRegistry:
         except UsageError as error:
             await reply(f"Usage: {cmd.usage(prefix)} ({error})")
             return Outcome("usage", name, str(error))
-        ctx = CommandContext(bot, cmd, user, role, source, room, message, prefix, invoked,
-                             args_text, reply, turn)
+        ctx = CommandContext(
+            bot, cmd, user, role, source, room, message, prefix, invoked, args_text, reply, turn
+        )
         try:
             result = await cmd.callback(ctx, *args, **kwargs)
         except UsageError as error:
@@ -605,18 +625,29 @@ class CommandRegistry:
         except CommandError as error:
             await reply(str(error))
             return Outcome("error", name, str(error))
-        except Exception as error:  # noqa: BLE001 - a command never takes the bot down
+        except Exception as error:
             log.exception("command %s failed", name)
             detail = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-            await reply(f"{prefix}{name} failed: {detail}" if source is Scope.CONSOLE
-                        else f"{prefix}{name} failed, sorry.")
+            await reply(
+                f"{prefix}{name} failed: {detail}"
+                if source is Scope.CONSOLE
+                else f"{prefix}{name} failed, sorry."
+            )
             return Outcome("error", name, detail)
         if result is not None:
             await ctx.reply(result)
         return Outcome("ok", name)
 
-    def cooldown(self, name: str, user: User, role: Role, source: Scope, room: Room | None,
-                 user_s: float, room_s: float) -> float:
+    def cooldown(
+        self,
+        name: str,
+        user: User,
+        role: Role,
+        source: Scope,
+        room: Room | None,
+        user_s: float,
+        room_s: float,
+    ) -> float:
         """Seconds ``user`` must wait to run ``name`` here (0.0: go, and the cooldowns start).
 
         The console and admins never wait. In chat each user below moderator also has a flood
@@ -625,19 +656,23 @@ class CommandRegistry:
         if source is Scope.CONSOLE or role >= Role.ADMIN:
             return 0.0
         # Look at both before starting either: a refused call must not cost a cooldown.
+        now = self.clock.now()
+        cooldowns = self.cooldowns
         user_key = ("user", name, user.key)
         room_key = ("room", name, room.key) if room is not None else None
-        left = max(self.cooldowns.remaining(user_key),
-                   self.cooldowns.remaining(room_key) if room_key else 0.0)
+        left = max(
+            cooldowns.remaining(user_key, now),
+            cooldowns.remaining(room_key, now) if room_key else 0.0,
+        )
         if left:
             return left
         if role < Role.MODERATOR:  # moderators at work are not a flood
-            left = self.flood.hit(user.key)
+            left = self.flood.hit(user.key, now)
             if left:
                 return left
-        self.cooldowns.hit(user_key, user_s)
+        cooldowns.hit(user_key, user_s, now)
         if room_key:
-            self.cooldowns.hit(room_key, room_s)
+            cooldowns.hit(room_key, room_s, now)
         return 0.0
 
     # -- help ------------------------------------------------------------------------------
@@ -652,8 +687,11 @@ class CommandRegistry:
                 lines.append("aliases: " + ", ".join(prefix + a for a in cmd.aliases))
             for child in cmd.subcommands():
                 if child.allowed(role, source):
-                    lines.append(f"  {child.usage(prefix)}" + (f": {child.help}" if child.help
-                                                                 else ""))
+                    lines.append(
+                        f"  {child.usage(prefix)}" + (f": {child.help}" if child.help else "")
+                    )
             return lines
-        return [f"{c.usage(prefix)}" + (f": {c.help}" if c.help else "")
-                for c in self.visible(role, source)]
+        return [
+            f"{c.usage(prefix)}" + (f": {c.help}" if c.help else "")
+            for c in self.visible(role, source)
+        ]

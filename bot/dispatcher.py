@@ -58,12 +58,12 @@ class Decision:
         return f"{self.step}{who}: {self.outcome}: {self.reason}"
 
 
-_SET_DECISION = tuple(getattr(Decision, f).__set__ for f in ("step", "outcome", "reason",
-                                                              "persona", "ts"))
+_SET_DECISION = tuple(
+    getattr(Decision, f).__set__ for f in ("step", "outcome", "reason", "persona", "ts")
+)
 
 
-def _decision(step: str, outcome: str, reason: str, persona: str | None, ts: float
-              ) -> Decision:
+def _decision(step: str, outcome: str, reason: str, persona: str | None, ts: float) -> Decision:
     """``Decision(...)`` at a third of the cost: a frozen dataclass's ``__init__`` goes through
     ``object.__setattr__`` for each field, and most messages record at least one decision.
     The result is the same frozen Decision."""
@@ -101,8 +101,22 @@ class Turn:
     first read or added to, in the place where they were decided.
     """
 
-    __slots__ = ("_addressed", "_decisions", "_followups", "_sent", "_skipped", "_speakers",
-                 "_verdicts", "command", "depth", "echo_of", "message", "now", "role", "stopped")
+    __slots__ = (
+        "_addressed",
+        "_decisions",
+        "_followups",
+        "_sent",
+        "_skipped",
+        "_speakers",
+        "_verdicts",
+        "command",
+        "depth",
+        "echo_of",
+        "message",
+        "now",
+        "role",
+        "stopped",
+    )
 
     def __init__(
         self,
@@ -312,39 +326,69 @@ class EchoStep:
     def __init__(self, dispatcher: Dispatcher, window: int) -> None:
         self.dispatcher = dispatcher
         self.window = window
-        # The newest ``window`` keys: a set to ask, a queue to forget the oldest (cheaper than
-        # an OrderedDict, and this runs for every message).
-        self._seen: set[tuple[str, str, str]] = set()
-        self._order: deque[tuple[str, str, str]] = deque()
+        # Keys (room key, message id) in two generations of up to ``window`` each: the newest
+        # ``window`` are always remembered (up to twice as many are). Cheaper per message than
+        # ordered eviction: no queue, and a full generation is dropped at once.
+        self._seen: set[tuple[str, str]] = set()
+        self._older: set[tuple[str, str]] = set()
+        # platform -> {account user id: persona id}, as the registry held it at
+        # ``_accounts_version``: a few entries, so asking it stays in the CPU cache.
+        self._accounts: dict[Platform, dict[str, str]] = {}
+        self._accounts_version = -1
 
     def seen(self, message: Message) -> bool:
-        return message.key in self._seen
+        key = (message.room.key, message.id)
+        return key in self._seen or key in self._older
 
     def remember(self, message: Message) -> None:
-        key = message.key
-        if key not in self._seen:
-            self._seen.add(key)
-            self._order.append(key)
-            if len(self._order) > self.window:
-                self._seen.discard(self._order.popleft())
+        key = (message.room.key, message.id)
+        if key not in self._seen and key not in self._older:
+            self._add(key)
+
+    def _add(self, key: tuple[str, str]) -> None:
+        seen = self._seen
+        if len(seen) >= self.window:
+            self._older = seen
+            seen = self._seen = set()
+        seen.add(key)
+
+    def persona_of(self, author: User, platform: Platform) -> str | None:
+        """The persona ``author`` speaks for: its own mark, or its account in the registry."""
+        if author.persona is not None:
+            return author.persona
+        registry = self.dispatcher.personas
+        if self._accounts_version != registry.version:
+            accounts: dict[Platform, dict[str, str]] = {}
+            for persona in registry:
+                for each in Platform:
+                    account = persona.account(each)
+                    if account:
+                        accounts.setdefault(each, {})[account] = persona.id
+            self._accounts = accounts
+            self._accounts_version = registry.version
+        found = self._accounts.get(platform)
+        return found.get(author.id) if found else None
 
     def run(self, turn: Turn) -> None:
         message = turn.message
-        key = message.key
+        room = message.room
+        key = (room.key, message.id)
         seen = self._seen
-        if key in seen:
+        if key in seen or key in self._older:
             turn.stop(self.name, "dropped", "duplicate of a message already handled")
             return
-        seen.add(key)  # remember(), inlined
-        order = self._order
-        order.append(key)
-        if len(order) > self.window:
-            seen.discard(order.popleft())
+        if len(seen) < self.window:  # _add(), inlined
+            seen.add(key)
+        else:
+            self._add(key)
         author = message.author
         persona = author.persona
         if persona is None:
-            found = self.dispatcher.personas.by_account(message.room.platform, author.id)
-            persona = found.id if found else None
+            if self._accounts_version == self.dispatcher.personas.version:
+                found = self._accounts.get(room.platform)  # persona_of(), inlined
+                persona = found.get(author.id) if found else None
+            else:
+                persona = self.persona_of(author, room.platform)
         if persona is not None:
             turn.echo_of = persona
 
@@ -365,7 +409,7 @@ class RecordStep:
         for observer in dispatcher.observers:
             try:
                 observer.observe(message, turn)
-            except Exception:  # noqa: BLE001 - a broken observer never loses the message
+            except Exception:
                 log.exception("observer %r failed", observer)
 
 
@@ -386,7 +430,7 @@ class CheckStep:
         for check, _owner in self.dispatcher.checks:
             try:
                 verdict = await check(turn)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 log.exception("check %r failed; skipped", check)
                 turn.decide(self.name, "error", f"check failed and was skipped: {error}")
                 continue
@@ -422,8 +466,11 @@ class CommandStep:
             return None  # bot and persona text never runs a command
         dispatcher = self.dispatcher
         prefixes = dispatcher.prefixes
-        prefix = (prefixes.get(message.room.key, dispatcher.default_prefix) if prefixes
-                  else dispatcher.default_prefix)
+        prefix = (
+            prefixes.get(message.room.key, dispatcher.default_prefix)
+            if prefixes
+            else dispatcher.default_prefix
+        )
         text = message.text
         if not text.startswith(prefix) or len(text) == len(prefix):
             return None
@@ -438,19 +485,26 @@ class CommandStep:
 
         async def reply(content: Any) -> None:
             await dispatcher.send(
-                Outgoing(message.room, str(content), persona=None, reply_to=message.id,
-                         cause=message.id),
+                Outgoing(
+                    message.room, str(content), persona=None, reply_to=message.id, cause=message.id
+                ),
                 turn=turn,
             )
 
         outcome = await dispatcher.commands.execute(
-            text[len(prefix):], bot=dispatcher.bot, user=message.author, role=turn.role,
-            source=Scope.CHAT, reply=reply, room=message.room, message=message,
-            prefix=prefix, turn=turn,
+            text[len(prefix) :],
+            bot=dispatcher.bot,
+            user=message.author,
+            role=turn.role,
+            source=Scope.CHAT,
+            reply=reply,
+            room=message.room,
+            message=message,
+            prefix=prefix,
+            turn=turn,
         )
         turn.command = outcome.command or None
-        reason = self.REASONS[outcome.status].format(p=prefix, c=outcome.command,
-                                                     d=outcome.detail)
+        reason = self.REASONS[outcome.status].format(p=prefix, c=outcome.command, d=outcome.detail)
         turn.stop(self.name, "command", reason)
 
 
@@ -477,6 +531,34 @@ class AddressingStep:
         self.dispatcher = dispatcher
         # persona id -> (the Persona it was built for, its pattern, casefolded first words)
         self._patterns: dict[str, tuple[Persona, re.Pattern[str], tuple[str, ...]]] = {}
+        # room key -> (the Room, the registry and its version it was made from, the present
+        # personas' name entries, all their first words): who is in a room changes rarely.
+        self._present: dict[str, tuple[Room, PersonaRegistry, int, tuple, tuple[str, ...]]] = {}
+
+    def present(self, room: Room) -> tuple[tuple[Persona, re.Pattern[str], tuple[str, ...]], ...]:
+        """The personas in ``room`` (as ``PersonaRegistry.present_in``), with their names."""
+        return self._present_entry(room)[3]
+
+    def _present_entry(self, room: Room) -> tuple:
+        registry = self.dispatcher.personas
+        cached = self._present.get(room.key)
+        if (
+            cached is not None
+            and cached[2] == registry.version
+            and cached[1] is registry
+            and (
+                cached[0] is room
+                or (cached[0].name == room.name and cached[0].personas == room.personas)
+            )
+        ):
+            return cached
+        entries = tuple(self._names(p) for p in registry.present_in(room))
+        words = tuple(dict.fromkeys(w for entry in entries for w in entry[2]))
+        if len(self._present) >= 10_000:
+            self._present.clear()
+        cached = (room, registry, registry.version, entries, words)
+        self._present[room.key] = cached
+        return cached
 
     def _names(self, persona: Persona) -> tuple[Persona, re.Pattern[str], tuple[str, ...]]:
         cached = self._patterns.get(persona.id)
@@ -489,8 +571,7 @@ class AddressingStep:
             self._patterns[persona.id] = cached
         return cached
 
-    def mentions(self, persona: Persona, message: Message, folded: str | None = None
-                 ) -> str | None:
+    def mentions(self, persona: Persona, message: Message, folded: str | None = None) -> str | None:
         """Why ``message`` addresses ``persona`` (None: it does not). ``folded`` is the
         message text casefolded, when the caller has it."""
         if message.mentions:
@@ -519,29 +600,52 @@ class AddressingStep:
                 turn.decide(self.name, "skipped", "notices from others are never answered")
                 return
             if message.author.is_bot and not dispatcher.settings.answer_bots:
-                turn.decide(self.name, "skipped",
-                            "other bots are not answered (answer_bots off)")
+                turn.decide(self.name, "skipped", "other bots are not answered (answer_bots off)")
                 return
         elif echo_of == SYSTEM_PERSONA:
             return  # the bot's own voice (command replies) addresses nobody
         room = message.room
-        present = dispatcher.personas.present_in(room)
+        registry = dispatcher.personas
+        cached = self._present.get(room.key)
+        if (
+            cached is None
+            or cached[0] is not room
+            or cached[2] != registry.version
+            or cached[1] is not registry
+        ):
+            cached = self._present_entry(room)  # the hit above is its fast path, inlined
+        present = cached[3]
+        words = cached[4]
         if room.is_direct or room.member_count == 2:  # room.is_private, inlined
+            personas = [entry[0] for entry in present]
             if not room.personas:
                 default = dispatcher.personas.default
-                present = [default] if default is not None and default.enabled else []
-            for persona in present:
+                personas = [default] if default is not None and default.enabled else []
+            for persona in personas:
                 if persona.id != echo_of:
                     turn.addressed[persona.id] = "direct room"
                     turn.decide(self.name, "addressed", "direct room", persona.id)
             return
         if not present:
             return
-        # The hot path: a line in a group room, which mostly names nobody. One casefold, one
-        # substring test per persona name, and the skip decision built directly.
-        folded = message.text.casefold()
+        # The hot path: a line in a group room, which mostly names nobody. One casefold and one
+        # substring test per first name of all the room's personas at once; then, per persona,
+        # the skip (a Decision only when someone reads the decisions).
         mentioned = message.mentions
-        for persona in present:
+        folded = message.text.casefold()
+        if not mentioned:
+            for word in words:
+                if word in folded:
+                    break
+            else:
+                if echo_of is None:
+                    if len(present) == 1 and turn._skipped is None:
+                        turn._skipped = (present[0][0].id,)  # skip_unmentioned(), inlined
+                    else:
+                        for entry in present:
+                            turn.skip_unmentioned(entry[0].id)
+                return
+        for persona, pattern, names in present:
             persona_id = persona.id
             if persona_id == echo_of:
                 continue
@@ -549,12 +653,9 @@ class AddressingStep:
                 why = self.mentions(persona, message, folded)
             else:
                 why = None
-                cached = self._patterns.get(persona_id)
-                if cached is None or cached[0] is not persona:
-                    cached = self._names(persona)
-                for word in cached[2]:
+                for word in names:
                     if word in folded:
-                        match = cached[1].search(message.text)
+                        match = pattern.search(message.text)
                         if match:
                             why = f"named as {match.group(0)!r}"
                         break
@@ -617,7 +718,7 @@ class CogFilterStep:
         for filter_fn, _owner in self.dispatcher.outbound_filters:
             try:
                 result = await filter_fn(out, send)
-            except Exception:  # noqa: BLE001 - fail closed: an unchecked text is not sent
+            except Exception:
                 log.exception("outbound filter %r failed", filter_fn)
                 send.decide(self.name, "refused", "an outbound check failed", out.persona)
                 return None
@@ -648,8 +749,9 @@ class SafetyStep:
         if _LEADING_COMMAND.match(cleaned):
             cleaned = _ZWSP + cleaned.lstrip()
         if cleaned != text:
-            send.decide(self.name, "changed", "neutralised a mass mention or command prefix",
-                        out.persona)
+            send.decide(
+                self.name, "changed", "neutralised a mass mention or command prefix", out.persona
+            )
             return out.with_text(cleaned)
         return out
 
@@ -769,7 +871,7 @@ class Dispatcher:
                 pending = step.run(turn)
                 if pending is not None:
                     await pending
-            except Exception as error:  # noqa: BLE001 - one failing step never loses a message
+            except Exception as error:
                 log.exception("dispatch step %s failed", step.name)
                 turn.decide(step.name, "error", f"{type(error).__name__}: {error}")
             if turn.stopped:
@@ -787,7 +889,7 @@ class Dispatcher:
     async def _guarded(self, message: Message) -> None:
         try:
             await self.handle(message)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("handling message %s failed", message.id)
 
     async def drain(self) -> None:
@@ -804,7 +906,7 @@ class Dispatcher:
         for fn, owner in list(self.listeners.get(event, ())):
             try:
                 await fn(*args)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 name = getattr(owner, "name", repr(owner))
                 log.exception("listener %s.%s failed", name, getattr(fn, "__name__", fn))
                 if turn is not None:
@@ -838,7 +940,7 @@ class Dispatcher:
             send.decide("send", "error", str(error), out.persona)
             log.warning("send to %s failed: %s", out.room.key, error)
             return None
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             log.exception("send to %s failed", out.room.key)
             send.decide("send", "error", f"{type(error).__name__}: {error}", out.persona)
             return None

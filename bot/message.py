@@ -71,18 +71,14 @@ class Room:
     # Ids of our personas known to be in the room (adapters fill it from membership; empty when
     # unknown). Not part of the room's identity.
     personas: tuple[str, ...] = field(default=(), compare=False, hash=False)
-    _key: str = field(init=False, repr=False, compare=False, hash=False)
+    # Globally unique room key, e.g. ``local:lobby``: made at construction (a plain slot, not
+    # a property: every message's hot path reads it several times).
+    key: str = field(init=False, repr=False, compare=False, hash=False)
 
     @property
     def is_private(self) -> bool:
         """The DM rule: a direct room, or a room with exactly two members."""
         return self.is_direct or self.member_count == 2
-
-    @property
-    def key(self) -> str:
-        """Globally unique room key, e.g. ``local:lobby`` (made once, at construction: every
-        message's hot path reads it several times)."""
-        return self._key
 
     @property
     def label(self) -> str:
@@ -98,12 +94,8 @@ class User:
     is_bot: bool = False
     role: Role = Role.EVERYONE
     persona: str | None = None  # set when this account speaks for one of our personas
-    _key: str = field(init=False, repr=False, compare=False, hash=False)
-
-    @property
-    def key(self) -> str:
-        """Globally unique user key, e.g. ``discord:1234`` (made once, at construction)."""
-        return self._key
+    # Globally unique user key, e.g. ``discord:1234``, made at construction.
+    key: str = field(init=False, repr=False, compare=False, hash=False)
 
     @property
     def label(self) -> str:
@@ -159,7 +151,7 @@ def _fast_init(cls: type, key: bool = False) -> None:
     """Give a frozen slotted dataclass an ``__init__`` that writes each slot through its
     descriptor: the same signature and result as the generated one, at half the cost (the
     generated one goes through ``object.__setattr__`` per field, and a Message is built for every
-    chat line). ``key`` also stores ``"{platform}:{id}"`` in the hidden ``_key`` slot."""
+    chat line). ``key`` also stores ``"{platform}:{id}"`` in the ``key`` slot."""
     params, body = [], []
     namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
     for f in fields(cls):
@@ -178,10 +170,10 @@ def _fast_init(cls: type, key: bool = False) -> None:
         body.append(f"    _set_{f.name}(self, {f.name})")
     if key:
         # ``_value_``: the enum's ``.value`` property costs 7x more.
-        namespace["_set__key"] = cls._key.__set__
-        body.append("    _set__key(self, f\"{getattr(platform, '_value_', platform)}:{id}\")")
+        namespace["_set_key_"] = cls.key.__set__
+        body.append("    _set_key_(self, f\"{getattr(platform, '_value_', platform)}:{id}\")")
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body)
-    exec(source, namespace)  # noqa: S102 - built from the dataclass's own field names
+    exec(source, namespace)  # built from the dataclass's own field names
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__

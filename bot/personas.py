@@ -329,6 +329,7 @@ class PersonaRegistry:
         self._by_id: dict[str, Persona] = {}
         self._by_account: dict[tuple[Platform, str], str] = {}
         self.default_id = default
+        self.version = 0  # bumped on every add/remove: lets callers cache what they derive
         for persona in personas:
             self.add(persona)
 
@@ -362,6 +363,7 @@ class PersonaRegistry:
         if old is not None:
             self._forget_accounts(old)
         self._by_id[persona.id] = persona
+        self.version += 1
         for platform in Platform:
             account = persona.account(platform)
             if account:
@@ -371,6 +373,7 @@ class PersonaRegistry:
         persona = self._by_id.pop(persona_id, None)
         if persona is not None:
             self._forget_accounts(persona)
+            self.version += 1
         return persona
 
     def _forget_accounts(self, persona: Persona) -> None:

@@ -83,10 +83,16 @@ async def test_what_luna_remembers_about_the_speaker_is_in_the_prompt(live, serv
     from bot.memory.memories import memories
 
     await memories(live.store).add(
-        "luna", "Ann's cat is called Biscuit", subject_key="local:ann", subject_name="Ann",
-        room_key="local:lobby", importance=0.9)
+        "luna",
+        "Ann's cat is called Biscuit",
+        subject_key="local:ann",
+        subject_name="Ann",
+        room_key="local:lobby",
+        importance=0.9,
+    )
     server.reply("How is Biscuit?")
-    await live.dispatcher.handle(live.local.make_message("lobby", "luna, guess what my cat did",
-                                                         author=ann()))
+    await live.dispatcher.handle(
+        live.local.make_message("lobby", "luna, guess what my cat did", author=ann())
+    )
     (request,) = server.chat_requests
     assert "Biscuit" in request.messages[0]["content"]

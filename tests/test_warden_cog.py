@@ -25,7 +25,7 @@ from console.app import capture_console
 from tests.conftest import PERSONAS, make_settings
 
 TRANSCRIPTS = Path(__file__).parent / "replay"
-LINK = "check out myblog.net"
+LINK = "check out myblog dot net"  # a disguised link: removed in every mode but lenient
 PHISH = "free nitro for everyone at dlscord-gift.com"
 
 
@@ -117,7 +117,7 @@ async def test_a_warning_never_repeats_the_link_it_removed(app):
 
 async def test_a_repeat_within_an_hour_is_a_600_second_timeout(app, clock):
     await say(app, LINK)
-    turn = await say(app, "another one: otherblog.org", after=50 * 60)
+    turn = await say(app, "another one: otherblog dot org", after=50 * 60)
     [verdict] = verdicts(turn)
     assert verdict.action == "timeout" and verdict.removes
     assert replies(turn) == []  # the warning was the first time
@@ -125,14 +125,16 @@ async def test_a_repeat_within_an_hour_is_a_600_second_timeout(app, clock):
     assert record.action == "timeout" and record.seconds == 600
     assert "timed out Ann in lobby for 600 s" in record.outcome
     assert app.local._rooms[LOBBY].timeouts["ann"] == clock.now() + 600
-    turn = await say(app, "and again: thirdblog.org", after=61 * 60)  # an hour later: first again
+    turn = await say(
+        app, "and again: thirdblog dot org", after=61 * 60
+    )  # an hour later: first again
     assert [v.action for v in verdicts(turn)] == ["delete"]
 
 
 async def test_bans_only_when_configured(tmp_path, clock):
     async with running(tmp_path, clock, cog={"warden": {"defaults": {"ban_after": 2}}}) as app:
         assert [v.action for v in verdicts(await say(app, LINK))] == ["delete"]
-        turn = await say(app, "again otherblog.org", after=60)
+        turn = await say(app, "again otherblog dot org", after=60)
         [verdict] = verdicts(turn)
         assert verdict.action == "ban" and verdict.removes
         assert "ann" in app.local._rooms[LOBBY].banned
@@ -201,8 +203,8 @@ async def test_the_role_the_dispatcher_resolved_counts(tmp_path, clock):
 async def test_permit_lets_links_through_until_it_expires(app):
     assert await answer(app, "!permit @Ann 30") == "Ann may post links here for 30 s."
     assert verdicts(await say(app, LINK, after=10)) == []
-    assert verdicts(await say(app, "and otherblog.org", after=10)) == []
-    turn = await say(app, "last one: thirdblog.org", after=15)  # 35 s after the permit
+    assert verdicts(await say(app, "and otherblog dot org", after=10)) == []
+    turn = await say(app, "last one: thirdblog dot org", after=15)  # 35 s after the permit
     assert [v.action for v in verdicts(turn)] == ["delete"]
     assert (await answer(app, "!permit bob")) == "bob may post links here for 60 s."
     records = await warden(app).records.recent("local:lobby", actions=("permit",))
@@ -216,17 +218,18 @@ async def test_pardon_forgets_offences(app):
     assert await answer(app, "!warden pardon ann") == (
         "Pardoned ann: offences and repeated-line memory forgotten."
     )
-    turn = await say(app, "again otherblog.org", after=60)
+    turn = await say(app, "again otherblog dot org", after=60)
     assert [v.action for v in verdicts(turn)] == ["delete"]  # a first offence again
     assert "Nothing to pardon for zed" in await answer(app, "!warden pardon zed")
 
 
 async def test_flood_from_one_user_is_removed(app):
     actions = []
-    for i in range(8):
+    for i in range(9):
         turn = await say(app, f"message number {i}", after=0.5)
         actions.append([v.action for v in verdicts(turn)])
-    assert actions[:6] == [[]] * 6 and actions[6] == ["delete"] and actions[7] == ["timeout"]
+    # Seven messages within 10 s are chat; the eighth is removed, the ninth is a repeat offence.
+    assert actions[:7] == [[]] * 7 and actions[7] == ["delete"] and actions[8] == ["timeout"]
 
 
 # -- the bot's own words and the outbound check ------------------------------------------------
@@ -391,7 +394,7 @@ async def test_warden_log_lists_recent_verdicts_in_one_line(app):
     assert await answer(app, "!warden log") == "Warden log: nothing yet."
     await say(app, LINK)
     await say(app, "@everyone look", author=BOB)
-    await say(app, "again otherblog.org", after=60)
+    await say(app, "again otherblog dot org", after=60)
     await answer(app, "!warden pardon ann")
     assert await answer(app, "!warden log 4") == (
         "Warden log: 1m ago delete Ann (links); 1m ago flag Bob (mentions); "
@@ -528,6 +531,7 @@ def actions(result: dict) -> list[str]:
 
 async def test_replay_of_the_ladder():
     out = await replay("warden_ladder.jsonl")
+    assert out["strict"]["replies"][0]["text"].startswith("Warden is now in strict mode")
     assert actions(out["hello"]) == [] and actions(out["question"]) == []
     assert actions(out["spam-1"]) == ["delete"]
     assert out["spam-1"]["moderation"][0]["reason"].startswith("links, scam")

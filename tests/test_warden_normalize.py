@@ -139,7 +139,7 @@ def _reference_tokens(folded: str) -> list[str]:
     data = folded.encode().translate(n.ASCII_SKELETON, b"'")
     shape = data.translate(n.SHAPE)
     leet = b"1" in shape
-    words = n._join_singles(data.split(b" ")) if n._has_singles(shape) else data.split()
+    words = n._join_singles(data.split(b" "), b"") if n.has_singles(shape) else data.split()
     if leet:
         words = [n._unleet_bytes(w) for w in words]
     return b" ".join(words).decode().split()

@@ -34,7 +34,7 @@ speakers whatever its length, so the dispatcher can run it on every message.
 
 from __future__ import annotations
 
-from collections import deque
+import functools
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock, SystemClock
@@ -80,7 +80,10 @@ def speaker_key(user: User) -> str:
     return user.persona if user.persona is not None else user.key
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_primitive(unit: tuple[str, ...]) -> bool:
+    # Cached: a room going round the same cycle (a person and a persona taking turns in a DM)
+    # asks about the same few units on every message.
     p = len(unit)
     for d in range(1, p):
         if p % d == 0 and all(unit[i] == unit[i + d] for i in range(p - d)):
@@ -88,18 +91,41 @@ def _is_primitive(unit: tuple[str, ...]) -> bool:
     return True
 
 
+_NO_RUNS = (0,) * (MAX_PERIOD + 1)
+# The runs after a speaker who is none of the last MAX_PERIOD: every r_p starts over at p.
+_FRESH_RUNS = (0, 0, *_PERIODS)
+
+
 class _RoomState:
-    __slots__ = ("_config", "cooldown_s", "hist", "humans", "labels", "last_ts", "runs",
-                 "search_at", "trip")
+    __slots__ = (
+        "_config",
+        "cooldown_s",
+        "fresh_search",
+        "hist",
+        "info",
+        "last_ts",
+        "runs",
+        "search_at",
+        "trip",
+    )
 
     def __init__(self, config: PingPongConfig) -> None:
         self.config = config
-        self.hist: deque[str] = deque(maxlen=MAX_PERIOD)
-        self.humans: deque[bool] = deque(maxlen=MAX_PERIOD)
-        self.labels: deque[str] = deque(maxlen=MAX_PERIOD)  # display names, beside hist
-        self.runs = [0] * (MAX_PERIOD + 1)  # runs[p] = r_p, the period-p suffix length
+        # The last MAX_PERIOD speakers, oldest first, as tuples: replacing a 6-tuple costs less
+        # than a deque append, and unpacking one is the cheapest read there is.
+        self.hist: tuple[str, ...] = ()
+        self.info: tuple[tuple[bool, str], ...] = ()  # (human?, display name), beside hist
+        self.runs: tuple[int, ...] = _NO_RUNS  # runs[p] = r_p, the period-p suffix length
         self.last_ts: float | None = None
         self.trip: Trip | None = None
+
+    @property
+    def humans(self) -> tuple[bool, ...]:
+        return tuple(human for human, _ in self.info)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for _, label in self.info)
 
     @property
     def config(self) -> PingPongConfig:
@@ -112,26 +138,27 @@ class _RoomState:
         self.cooldown_s = config.cooldown_s
         # A trip needs r_p >= p * N >= 2 * N for some p: below that no search is needed.
         self.search_at = 2 * config.threshold
+        self.fresh_search = self.search_at <= MAX_PERIOD  # with threshold <= 3, r_p = p can
 
     def reset(self) -> None:
-        self.hist.clear()
-        self.humans.clear()
-        self.labels.clear()
-        self.runs = [0] * (MAX_PERIOD + 1)
+        self.hist = ()
+        self.info = ()
+        self.runs = _NO_RUNS
         self.trip = None
 
     def find_trip(self) -> Trip | None:
         cfg = self.config
         n = cfg.threshold
         hist = self.hist
+        runs = self.runs
         for p in _PERIODS:
-            reps = self.runs[p] // p
+            reps = runs[p] // p
             if reps < n:
                 continue
-            unit = tuple(hist)[-p:]
-            if not _is_primitive(unit):
+            if not cfg.include_humans and any(human for human, _ in self.info[-p:]):
                 continue
-            if not cfg.include_humans and any(tuple(self.humans)[-p:]):
+            unit = hist[-p:]
+            if not _is_primitive(unit):
                 continue
             names = dict(zip(hist, self.labels, strict=True))
             label = ", ".join(names.get(s, s) for s in unit)
@@ -229,31 +256,40 @@ class PingPongRule:
             trip = None
 
         hist = state.hist
-        runs = state.runs
         if len(hist) == MAX_PERIOD:
             # The steady state of a busy room, unrolled (this runs for every message):
             # hist[-p] is hist[6 - p]. A trip needs r_p >= p * N >= 2 * N for some p: ordinary
             # chat never gets that far, so the search (the costly part) runs only when a loop
             # is possible.
-            h6, h5, h4, h3, h2, _ = hist
-            runs[2] = r2 = runs[2] + 1 if h2 == speaker_id else 2
-            runs[3] = r3 = runs[3] + 1 if h3 == speaker_id else 3
-            runs[4] = r4 = runs[4] + 1 if h4 == speaker_id else 4
-            runs[5] = r5 = runs[5] + 1 if h5 == speaker_id else 5
-            runs[6] = r6 = runs[6] + 1 if h6 == speaker_id else 6
-            at = state.search_at
-            search = trip is None and (r2 >= at or r3 >= at or r4 >= at or r5 >= at or r6 >= at)
+            h6, h5, h4, h3, h2, h1 = hist
+            if speaker_id in hist:
+                runs = state.runs
+                r2 = runs[2] + 1 if h2 == speaker_id else 2
+                r3 = runs[3] + 1 if h3 == speaker_id else 3
+                r4 = runs[4] + 1 if h4 == speaker_id else 4
+                r5 = runs[5] + 1 if h5 == speaker_id else 5
+                r6 = runs[6] + 1 if h6 == speaker_id else 6
+                state.runs = (0, 0, r2, r3, r4, r5, r6)
+                at = state.search_at
+                search = trip is None and (r2 >= at or r3 >= at or r4 >= at or r5 >= at or r6 >= at)
+            else:  # the common case in a busy room of people: every period starts over
+                state.runs = _FRESH_RUNS
+                search = trip is None and state.fresh_search
+            state.hist = (h5, h4, h3, h2, h1, speaker_id)
+            _, i5, i4, i3, i2, i1 = state.info
+            state.info = (i5, i4, i3, i2, i1, (is_human, name or speaker_id))
         else:
             n = len(hist)
+            runs = list(state.runs)
             for p in _PERIODS:
                 if n >= p and hist[-p] == speaker_id:
                     runs[p] += 1
                 else:
                     runs[p] = n + 1 if n + 1 < p else p
+            state.runs = tuple(runs)
             search = trip is None and max(runs) >= state.search_at
-        hist.append(speaker_id)
-        state.humans.append(is_human)
-        state.labels.append(name or speaker_id)
+            state.hist = (*hist, speaker_id)
+            state.info = (*state.info, (is_human, name or speaker_id))
         if last_ts is None or ts > last_ts:
             state.last_ts = ts
         if search:

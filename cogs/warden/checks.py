@@ -13,18 +13,32 @@ from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from cogs.warden.links import Link, LinkFinding, LinkJudge, find_links, might_have_link
+import regex
+
+from cogs.warden.links import (
+    Link,
+    LinkFinding,
+    LinkJudge,
+    find_links,
+    lure_in,
+    might_have_link,
+    promo_target,
+    suspicious_tld,
+)
 from cogs.warden.normalize import (
     ASCII_SKELETON,
     FOLD_BASIC,
     SHAPE,
+    SPACED_LETTERS,
     Folded,
     ascii_tokens,
     fold,
+    has_singles,
     match_tokens,
     skeleton,
+    spaced_out,
 )
-from cogs.warden.scams import ANCHORS, ScamMatch, match_scam
+from cogs.warden.scams import ANCHORS, Rule, ScamMatch, candidates, match_scam
 
 if TYPE_CHECKING:
     from bot.message import Message
@@ -51,7 +65,7 @@ _PLAIN_EMOJI = re.compile(f"[{_EMOJI_CLASS}]+")
 # when its gate bit is set, so ordinary chat skips most checks without calling them.
 STATE = 1  # per-user memory (flood, repetition); off for edits
 LINK = 2  # something that may be a link
-SCAM = 4  # a scam anchor word
+SCAM = 4  # every anchor group of some scam rule has a word here
 BLOCK = 8  # the room has patterns, or a blocked term's word is present
 AT = 16  # a mention
 CAPS = 32  # enough capital letters
@@ -60,7 +74,11 @@ RUN = 128  # a word long enough to hold a run of repeated characters
 LONG = 256  # longer than the room allows
 EMOTE = 512  # enough words or emoji for a wall
 UNICODE = 1024  # non-ASCII: zalgo, lookalikes
-ALWAYS = 2047
+SPACED = 2048  # mostly letters spelt out one by one ("f o l l o w   m e")
+ALWAYS = 4095
+# A message is spelt out when this many letters, and this share of all, are spaced singles.
+SPACED_MIN = 7
+SPACED_SHARE = 0.6
 
 # Byte classes of ASCII text, counted with bytes.count: 1 capital, 2 small, 3 digit, 4 space,
 # 5 symbol.
@@ -83,11 +101,12 @@ class View:
 
     __slots__ = ("_classes", "_findings", "_judge", "_links", "_lookalike_domains", "_scam",
                  "_scam_link", "ascii", "fold", "folded", "gates", "mtext", "plan_checks",
-                 "plan_hits", "plan_permit", "raw", "room_gates", "room_token",
-                 "tokens")  # fmt: skip
+                 "plan_hits", "plan_permit", "raw", "room_gates", "room_token", "scam_rules",
+                 "spaced", "tokens")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.raw = text
+        self.spaced = 0  # letters spelt out one by one (set with the SPACED gate)
         ascii = self.ascii = text.isascii()
         if ascii:
             self.fold = _PLAIN
@@ -98,6 +117,8 @@ class View:
             shape = data.translate(SHAPE)
             if b"1" in shape or b"x x x" in shape:
                 tokens = ascii_tokens(data, shape)
+                if shape.count(b" ") >= SPACED_MIN - 1 and has_singles(shape):
+                    gates |= self._spaced(folded)
             else:
                 tokens = data.decode().split()
         elif _NOT_PLAIN_EMOJI.search(text) is None:
@@ -111,14 +132,30 @@ class View:
             folded = self.folded = self.fold.text
             gates = UNICODE | EMOTE
             tokens = match_tokens(folded)
+        if (
+            gates & UNICODE
+            and folded.count(" ") >= SPACED_MIN - 1
+            and SPACED_LETTERS.search(folded)
+        ):
+            gates |= self._spaced(folded)
         self.tokens = tokens
         self.mtext = " ".join(tokens)
-        if ("." in folded or "dot" in folded or "d0t" in folded) and (
-            might_have_link(folded) or (" . " in folded and _SPACED_RE.search(folded))
-        ):
+        if (
+            "." in folded
+            or "dot" in folded
+            or "d0t" in folded
+            or "*" in folded  # what stands for a dot in a disguised link
+            or "\u00b7" in folded
+            or "\u2022" in folded
+        ) and (might_have_link(folded) or (" . " in folded and _SPACED_RE.search(folded))):
             gates |= LINK
+        self.scam_rules: list[Rule] | tuple[()] = ()
         if not ANCHORS.isdisjoint(tokens):
-            gates |= SCAM
+            # The scam rules whose every anchor group has a word here: none, and the scam
+            # check has nothing to do.
+            rules = self.scam_rules = candidates(tokens)
+            if rules:
+                gates |= SCAM
         self.gates = gates
         # What one room's settings add to the gates, and for which settings (RoomRules.gates).
         self.room_token: object = None
@@ -128,11 +165,19 @@ class View:
         self.plan_checks: tuple[Check, ...] | None = None
         self.plan_hits: tuple[Hit, ...] = ()
         self.plan_permit = False  # those hits hold for authors without a link permit only
-        self._scam_link: bool | None = None  # the link flag that made _scam
+        self._scam_link: tuple[bool, bool, bool] | None = None  # the flags that made _scam
         # Made when first asked for (None until then; an unset slot would cost an exception).
         self._classes: bytes | None = None
         self._links: list[Link] | None = None
         # A View depends on the text alone, so the engine keeps it for exact repeats ("gg").
+
+    def _spaced(self, folded: str) -> int:
+        """The SPACED gate when most of the text is spelt out letter by letter (sets spaced)."""
+        spaced, total = spaced_out(folded)
+        if spaced >= SPACED_MIN and spaced >= SPACED_SHARE * total:
+            self.spaced = spaced
+            return SPACED
+        return 0
 
     def classes(self) -> bytes:
         """ASCII only: each byte replaced by its class (see CLASSES)."""
@@ -176,12 +221,21 @@ class View:
         self._judge = judge
         return self._findings
 
-    def scam(self, link: bool) -> ScamMatch | None:
-        """:func:`match_scam` on this text, kept (it depends on the text and ``link`` only)."""
-        if self._scam_link is link:
+    def scam(self, link: bool, channel: bool = False, promote: bool = False) -> ScamMatch | None:
+        """:func:`match_scam` on this text, kept (it depends on the text and the flags only)."""
+        key = (link, channel, promote)
+        if self._scam_link == key:
             return self._scam
-        self._scam: ScamMatch | None = match_scam(self.mtext, self.tokens, link=link)
-        self._scam_link = link
+        self._scam: ScamMatch | None = match_scam(
+            self.mtext,
+            self.tokens,
+            link=link,
+            channel=channel,
+            promote=promote,
+            rules=self.scam_rules,
+            handle=any(r.category == "promo" for r in self.scam_rules) and has_handle(self.folded),
+        )
+        self._scam_link = key
         return self._scam
 
 
@@ -235,7 +289,7 @@ def note_trim(rules: RoomRules, log: list[float | str | None], now: float) -> No
 class Ctx:
     """Everything a check may read about one message."""
 
-    __slots__ = ("_permitted", "msg", "now", "rules", "user", "view")
+    __slots__ = ("_permitted", "msg", "now", "personal", "rules", "user", "view")
 
     def __init__(self, msg: Message, view: View, rules: RoomRules, user: UserState, now: float):
         self.msg = msg
@@ -244,6 +298,8 @@ class Ctx:
         self.user = user
         self.now = now
         self._permitted: bool | None = None
+        # A check read who the author is (beyond a permit): its hits hold for this author only.
+        self.personal = False
 
     @property
     def permitted(self) -> bool:
@@ -258,13 +314,30 @@ class Check:
     name: ClassVar[str]
     gate: ClassVar[int] = ALWAYS  # the View gates under which this check can fire
     stateful: ClassVar[bool] = False  # keeps per-user memory (skipped for edits)
-    # Reads only the View and the room's rules (plus ``msg.mentions`` and ``permitted``, which
-    # the engine watches): its result may be kept for the next exact repeat of the text.
+    # Reads only the View and the room's rules (plus ``msg.mentions``, ``permitted`` and, when it
+    # sets ``Ctx.personal``, the author: the engine watches all three): its result may be kept
+    # for the next exact repeat of the text.
     pure: ClassVar[bool] = False
     description: ClassVar[str] = ""
 
     def run(self, c: Ctx) -> Hit | None:
         raise NotImplementedError
+
+
+# An account named in a message: "@name" after some words (a leading "@bob" is a reply), or a
+# platform followed by a name with a digit or "_" ("my insta is ana_draws").
+_AT_HANDLE = re.compile(r"\S\s+@[a-z0-9_][\w.]{2,}")
+_PLATFORM_HANDLE = re.compile(
+    r"\b(?:twitch|insta|instagram|ig|tiktok|youtube|yt|kick|twitter|snap|snapchat)\b"
+    r"\s*(?:[:\-]|is|at|on)?\s*@?[a-z0-9_.]*[_\d][a-z0-9_.]*"
+)
+
+
+def has_handle(folded: str) -> bool:
+    """Whether ``folded`` names an account a self-promoter wants followed."""
+    if "@" in folded and _AT_HANDLE.search(folded):
+        return True
+    return _PLATFORM_HANDLE.search(folded) is not None
 
 
 def _ramp(value: float, start: float, full: float, low: float, high: float) -> float:
@@ -282,25 +355,97 @@ class LinksCheck(Check):
     name = "links"
     gate = LINK
     pure = True
-    description = "links to domains that are not allowlisted (unless permitted)"
+    description = (
+        "links: any not allowlisted in strict mode; otherwise disguised, shortened or odd ones"
+    )
 
     def run(self, c: Ctx) -> Hit | None:
         findings = c.view.findings(c.rules.judge)
         if not findings:
             return None
-        bad = [f for f in findings if f.kind != "allowed" and not f.link.matrix_id]
-        if not bad or c.permitted:
+        if c.rules.strict_links:
+            hit = _strict_links(findings, c.rules.link_score)
+        else:
+            hit = _risky_links(findings, c.rules.link_score)
+        own = _own_channel(c, findings)
+        if own is not None and (hit is None or own.score > hit.score):
+            hit = own
+        if hit is None or c.permitted:
             return None
-        score = 1.0
-        first = bad[0].link
-        reason = f"link to {first.domain}"
-        if any(f.link.obfuscated for f in bad):
-            score += 0.5
-            reason = f"disguised link to {next(f.link.domain for f in bad if f.link.obfuscated)}"
-        if any(f.kind == "shortener" for f in bad):
-            score += 0.3
-            reason += " (shortened)"
-        return Hit(self.name, min(score, 1.5), reason)
+        return hit
+
+
+def _strict_links(findings: list[LinkFinding], plain: float) -> Hit | None:
+    """Nightbot's rule: every link that is not allowlisted goes (and every disguised one)."""
+    bad = [
+        f for f in findings if (f.kind != "allowed" or f.link.obfuscated) and not f.link.matrix_id
+    ]
+    if not bad:
+        return None
+    score = plain
+    reason = f"link to {bad[0].link.domain}"
+    if any(f.link.obfuscated for f in bad):
+        score += 0.5
+        reason = f"disguised link to {next(f.link.domain for f in bad if f.link.obfuscated)}"
+    if any(f.kind == "shortener" for f in bad):
+        score += 0.3
+        reason += " (shortened)"
+    return Hit("links", min(score, 1.5), reason)
+
+
+def _risky_links(findings: list[LinkFinding], plain: float) -> Hit | None:
+    """Normal mode: an ordinary link scores ``plain`` (below the flag line on its own); what
+    makes a link suspect adds to it: a disguise, a shortener hiding where it goes, a TLD that
+    mostly hosts throwaway sites, a bare IP address."""
+    best: tuple[float, str] | None = None
+    for f in findings:
+        link = f.link
+        if link.matrix_id:
+            continue
+        if f.kind == "allowed":
+            if not link.obfuscated:
+                continue
+            found = (0.5, f"disguised link to {link.domain}")
+        elif link.obfuscated:
+            found = (max(1.0, plain), f"disguised link to {link.domain}")
+        elif f.kind == "shortener":
+            found = (max(0.8, plain), f"shortened link {link.domain}")
+        else:
+            score, reason = plain, f"link to {link.domain}"
+            tld = suspicious_tld(link.domain)
+            if tld:
+                score, reason = score + 0.3, f"{reason} (.{tld})"
+            elif link.domain[-1:].isdigit():
+                score, reason = score + 0.5, f"{reason} (a bare address)"
+            lure = lure_in(link.domain)
+            if lure:
+                score, reason = score + 0.3, f"{reason} ('{lure}' in the name)"
+            found = (round(score, 2), reason)
+        if best is None or found[0] > best[0]:
+            best = found
+    if best is None or best[0] <= 0:
+        return None
+    return Hit("links", min(best[0], 1.5), best[1])
+
+
+_NAME_FOLD = str.maketrans("", "", "_-. ")
+
+
+def _own_channel(c: Ctx, findings: list[LinkFinding]) -> Hit | None:
+    """A link to the author's own channel ("twitch.tv/NAME" from NAME): self-promotion."""
+    author = None
+    for f in findings:
+        target = promo_target(f.link)
+        if not target:
+            continue
+        if author is None:
+            c.personal = True  # the answer depends on who posts it
+            a = c.msg.author
+            author = {n.lower().translate(_NAME_FOLD) for n in (a.name, a.display, a.id) if n}
+        name = target.translate(_NAME_FOLD)
+        if len(name) >= 3 and (name in author or any(len(n) >= 4 and n in name for n in author)):
+            return Hit("links", 1.0, f"links to the author's own channel ({f.link.domain})")
+    return None
 
 
 class PhishingCheck(Check):
@@ -350,9 +495,13 @@ class CapsCheck(Check):
             letters = sum(map(str.isalpha, raw))
         if upper < cfg.caps_share * letters:
             return None
-        # Emote names (KEKW, OMEGALUL) are capitals by nature: not shouting.
+        # Emote names (KEKW, OMEGALUL) are capitals by nature: not shouting. Nor is one word
+        # repeated through most of the message ("GIGACHAD GIGACHAD ..."): that is an emote
+        # wall, which the emote check judges by its size.
         emotes = c.rules.emotes
-        kept = "".join(w for w in raw.split() if w not in emotes)
+        words = raw.split()
+        top = _dominant(words)
+        kept = "".join(w for w in words if w not in emotes and w != top)
         upper = sum(map(str.isupper, kept))
         letters = sum(map(str.isalpha, kept))
         if upper < minimum or upper < cfg.caps_share * letters:
@@ -361,7 +510,20 @@ class CapsCheck(Check):
         return Hit(self.name, score, f"{upper} capital letters ({100 * upper // letters}%)")
 
 
-_SYMBOL_RE = re.compile(r"[^\w\s\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u200d\ufe0f]")
+def _dominant(words: list[str]) -> str | None:
+    """The word that makes up most (60%+) of a message of three or more words, if any."""
+    if len(words) < 3:
+        return None
+    top, n = Counter(words).most_common(1)[0]
+    return top if n >= 3 and n >= 0.6 * len(words) else None
+
+
+# Symbols: anything but letters, digits, combining marks (the vowel signs of Indic scripts,
+# Arabic harakat, decomposed accents), joiners, spaces and emoji.
+_SYMBOL_QUICK = re.compile(r"[^\w\s\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u200d\ufe0f]")
+_SYMBOL_RE = regex.compile(
+    r"[^\w\s\p{M}\u200c\u200d\ufe0f\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]"
+)
 
 
 class SymbolsCheck(Check):
@@ -378,7 +540,11 @@ class SymbolsCheck(Check):
         if c.view.ascii:
             count = c.view.classes().count(5)
         else:
-            count = len(_SYMBOL_RE.findall(raw))
+            # Marks count as symbols in the quick pattern: only a text it calls symbol-heavy
+            # is counted again with the letters and marks of every script.
+            count = len(_SYMBOL_QUICK.findall(raw))
+            if count >= minimum:
+                count = len(_SYMBOL_RE.findall(raw))
         if count < minimum:
             return None
         visible = len(raw) - raw.count(" ")
@@ -414,12 +580,26 @@ class EmotesCheck(Check):
         same = 0
         if len(parts) - len(set(parts)) >= limit:  # some word may occur more than `limit` times
             same = Counter(parts).most_common(1)[0][1]
+            if 2 * same < len(parts):
+                # "the" eleven times in a long story: a wall needs a dominant word, or one
+                # phrase said again and again ("this chat is mine now this chat is ...").
+                same = len(parts) if len(parts) >= 2 * limit and _chanted(parts) else 0
         wall = max(count, same)
         if wall <= limit:
             return None
         score = _ramp(wall, limit, 2 * limit, 0.7, 1.2)
         what = "emotes" if count >= same else "repeated words"
         return Hit(self.name, score, f"wall of {wall} {what}")
+
+
+def _chanted(words: list[str]) -> bool:
+    """Whether ``words`` are mostly one phrase of up to 8 words, four times or more."""
+    n = len(words)
+    for period in range(2, min(8, n // 4) + 1):
+        same = sum(1 for i in range(period, n) if words[i] == words[i - period])
+        if same >= 0.8 * (n - period):
+            return True
+    return False
 
 
 @lru_cache(maxsize=16)
@@ -535,11 +715,12 @@ def flood_hit(rules: RoomRules) -> Hit:
     return Hit("flood", 1.0, f"more than {n} messages in {rules.flood_window_s:g} s")
 
 
-# Words that pad a repeated line without changing it ("pls", "lol"), in match-text spelling.
+# Words that pad a repeated line without changing it ("pls", "lol", "is", "the"), in match-text
+# spelling.
 _FILLER = frozenset(
     skeleton(w)
     for w in "pls plz please lol lool lmao haha hahaha ok okay bro guys man dude fr omg so just "
-    "really very now again".split()
+    "really very now again is are am was the a an this that it its".split()
 )
 
 
@@ -564,8 +745,11 @@ def repetition(rules: RoomRules, user: UserState, view: View, now: float) -> Hit
     if len(key) < MIN_LINE:
         return None
     log = user.log
-    same = 0
     oldest = now - rules.repeat_window_s
+    span = rules.repeat_span
+    if len(log) < span or log[-span] < oldest:  # type: ignore[operator]
+        return None  # too few earlier messages in the window for this one to be too many
+    same = 0
     size = len(key)
     words: frozenset[str] | None = None
     seen = 0
@@ -590,8 +774,14 @@ def repetition(rules: RoomRules, user: UserState, view: View, now: float) -> Hit
         if words is None:
             words = _words(view.tokens)
         other = _words(line.split())  # type: ignore[union-attr]
-        union = len(words | other)
-        if len(words) >= 2 and union and len(words & other) / union >= rules.config.near_duplicate:
+        if len(words) < 2 or len(other) < 2:
+            continue
+        shared = len(words & other)
+        if shared / len(words | other) >= rules.config.near_duplicate or (
+            # One line is the other plus a word ("... lol 2"), not a different line
+            # ("message number 3" after "message number 0").
+            shared == min(len(words), len(other)) and abs(len(words) - len(other)) == 1
+        ):
             same += 1
     if same + 1 < rules.repeat_count:
         return None
@@ -632,19 +822,30 @@ class ZalgoCheck(Check):
 
     def run(self, c: Ctx) -> Hit | None:
         f = c.view.fold
-        if f.max_stack < 3 and not (f.marks >= 12 and f.max_stack >= 2):
-            return None
+        if f.max_stack < 3:
+            # No language stacks three marks on a letter; decomposed Vietnamese has two on
+            # some. Without a stack of three, only a density no writing uses is zalgo.
+            if f.marks < 12 or f.marks < sum(map(str.isalpha, f.text)):
+                return None
         return Hit(self.name, 0.8 if f.marks < 30 else 1.2, f"{f.marks} stacked marks")
 
 
 class LookalikeCheck(Check):
     name = "lookalike"
-    gate = UNICODE
+    gate = UNICODE | SPACED
     pure = True
-    description = "words disguised with Cyrillic/Greek lookalike letters or styled alphabets"
+    description = (
+        "words disguised with lookalike letters or styled alphabets, or spelt out letter by letter"
+    )
 
     def run(self, c: Ctx) -> Hit | None:
-        f = c.view.fold
+        view = c.view
+        if view.spaced:
+            # A signal that adds to what the letters say ("f o l l o w   m e"), not a verdict:
+            # "f i n a l l y" is emphasis. A whole sentence spelt out is a wall.
+            score = 0.4 if view.spaced < 16 else 0.6
+            return Hit(self.name, score, f"{view.spaced} letters spelt out one by one")
+        f = view.fold
         if f.lookalikes:
             score = min(1.2, 0.7 + 0.2 * (f.lookalikes - 1))
             return Hit(self.name, round(score, 2), f"{f.lookalikes} words with lookalike letters")
@@ -660,12 +861,24 @@ class ScamCheck(Check):
     description = "scam shapes: selling viewers, fake Nitro, fake staff, crypto, fake verification"
 
     def run(self, c: Ctx) -> Hit | None:
-        tokens = c.view.tokens
-        if ANCHORS.isdisjoint(tokens):
+        if not c.view.scam_rules:
             return None
         findings = c.view.findings(c.rules.judge)
         link = any(f.kind != "allowed" and not f.link.matrix_id for f in findings)
-        m = c.view.scam(link)
+        # A channel, a video or an invite, allowlisted or not: what self-promotion points to.
+        channel = any(promo_target(f.link) is not None for f in findings)
+        # Whoever may post links may promote with them: those exempt from the links check (by
+        # role, which the engine's plans follow, so kept hits stay right) and permit holders.
+        promote = False
+        if link or channel:
+            cfg = c.rules.config
+            exempt = cfg.exempt.get("links")
+            promote = (
+                "links" in cfg.disabled
+                or (exempt is not None and c.msg.author.role >= exempt)
+                or c.permitted
+            )
+        m = c.view.scam(link, channel, promote)
         if m is None or m.score <= 0:
             return None
         return Hit(self.name, m.score, f"{m.category}: {m.reason}")

@@ -43,7 +43,7 @@ MAX_CHAT_LOG = 10
 MAX_REPLY = 400
 _PLATFORMS = {p.value for p in Platform}
 _MODE_TEXT = {
-    Mode.STRICT: "strict mode: lower thresholds",
+    Mode.STRICT: "strict mode: lower thresholds, and every link not allowlisted is removed",
     Mode.NORMAL: "normal mode",
     Mode.LENIENT: "lenient mode: higher thresholds",
     Mode.FLAGONLY: "flag-only mode: it flags for moderators and touches nothing",

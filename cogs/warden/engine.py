@@ -129,13 +129,19 @@ class WardenConfig(BaseModel):
     caps_share: float = Field(0.8, gt=0, le=1)
     symbols_min: int = Field(15, ge=1)
     symbols_share: float = Field(0.5, gt=0, le=1)
-    max_emotes: int = Field(10, ge=1)
+    max_emotes: int = Field(12, ge=1)  # a dozen of one emote is hype; more is a wall
     repeat_char_run: int = Field(30, ge=4)
     max_length: int = Field(700, ge=1)
     max_mentions: int = Field(5, ge=1)
-    flood_messages: int = Field(6, ge=1, le=60)
+    # What a link that is not allowlisted scores by itself. None: 1.0 in strict mode (every such
+    # link is removed, as Nightbot does), 0.3 otherwise (an ordinary link is fine; a disguise,
+    # a shortener, an odd TLD, promotion or scam words push it over the line).
+    link_score: float | None = Field(None, ge=0)
+    # Flood: the 8th message within 10 s is one too many. Repetition: the 4th same or nearly
+    # the same line within 60 s.
+    flood_messages: int = Field(7, ge=1, le=60)
     flood_window_s: float = Field(10.0, gt=0)
-    repeat_count: int = Field(3, ge=2)
+    repeat_count: int = Field(4, ge=2)
     repeat_window_s: float = Field(60.0, gt=0)
     near_duplicate: float = Field(0.7, gt=0, le=1)
     warn_window_s: float = Field(3600.0, gt=0)
@@ -311,10 +317,11 @@ class RoomRules:
 
     __slots__ = ("_check_sets", "_plans", "all_checks", "blocklist", "bots_as", "caps_min",
                  "config", "emotes", "flood_messages", "flood_window_s", "has_blocklist",
-                 "judge", "ladder", "max_emotes", "max_length", "max_users", "memory_s",
-                 "memory_slots", "names", "off", "repeat_count", "repeat_run",
-                 "repeat_window_s", "shape_min", "symbols_min", "thresholds", "token",
-                 "users")  # fmt: skip
+                 "judge", "ladder", "link_score", "max_emotes", "max_length", "max_users",
+                 "memory_s", "memory_slots", "names", "off", "repeat_count", "repeat_run",
+                 "repeat_span",
+                 "repeat_window_s", "shape_min", "strict_links", "symbols_min", "thresholds",
+                 "token", "users")  # fmt: skip
 
     def __init__(
         self,
@@ -342,6 +349,9 @@ class RoomRules:
         self.emotes = EMOTES | frozenset(config.emotes)
         self.thresholds = THRESHOLDS[config.mode]
         self.off = config.mode is Mode.OFF
+        self.strict_links = config.mode is Mode.STRICT
+        default_link = 1.0 if self.strict_links else 0.3
+        self.link_score = default_link if config.link_score is None else config.link_score
         self.bots_as = config.bots_as
         self.ladder.policy = config.policy()
         # Plain copies of the numbers read for every message (cheaper than the model's).
@@ -354,6 +364,8 @@ class RoomRules:
         self.flood_window_s = config.flood_window_s
         self.repeat_count = config.repeat_count
         self.repeat_window_s = config.repeat_window_s
+        # Memory slots (two per message) of the earlier messages a repeat needs.
+        self.repeat_span = 2 * (config.repeat_count - 1)
         # How long and how much of each user's messages the flood and repetition checks use.
         self.memory_s = max(config.repeat_window_s, config.flood_window_s)
         self.memory_slots = max(MEMORY_SLOTS, 2 * config.flood_messages)
@@ -553,11 +565,13 @@ class WardenEngine:
                 except Exception:
                     skipped += ("flood",)
                     self._check_failed("flood")
+            span = rules.repeat_span
             if (
                 plan.repetition
-                and memory
+                and len(memory) >= span
                 and len(view.mtext) >= MIN_LINE
-                and now - memory[-2] <= rules.repeat_window_s  # the last line is recent
+                # enough earlier messages within the window to make this one too many
+                and now - memory[-span] <= rules.repeat_window_s
             ):
                 try:
                     hit = repetition(rules, user, view, now)
@@ -594,7 +608,11 @@ class WardenEngine:
                     continue
                 if hit is not None:
                     hits.append(hit)
-            if plan.pure and not (failed or msg.mentions) and ctx._permitted is not True:
+            if (
+                plan.pure
+                and not (failed or msg.mentions or ctx.personal)
+                and ctx._permitted is not True
+            ):
                 # The platform's mentions played no part, nor did a permit: keep the hits.
                 view.plan_checks = checks
                 view.plan_hits = tuple(hits[first:])
@@ -605,7 +623,13 @@ class WardenEngine:
             key = view.mtext
             memory.append(now)
             memory.append(key if len(key) >= MIN_LINE else None)
-            if memory[0] < now - rules.memory_s or len(memory) > rules.memory_slots:
+            horizon = now - rules.memory_s
+            if memory[0] < horizon:
+                if memory[2] >= horizon:  # only the oldest message is forgotten (the usual)
+                    del memory[:2]
+                else:
+                    note_trim(rules, memory, now)
+            elif len(memory) > rules.memory_slots:
                 note_trim(rules, memory, now)
         if not hits:
             return CLEAN if not skipped else Assessment(0.0, Severity.NONE, (), skipped)

@@ -1,10 +1,14 @@
 """Links in chat: finding them however they are written, and judging where they point.
 
 :func:`find_links` reads folded text (see :mod:`cogs.warden.normalize`): schemes, ``www.``, bare
-domains with a real TLD, and the usual disguises ("discord dot gg", "steam[.]com", "(dot)",
-spaces around a dot, fullwidth dots, already folded to ``.``). :class:`LinkJudge` sorts each
-domain into allowed, phishing (shipped list, lookalike letters, brand typosquats by folding and
-edit distance, brand names on foreign domains with a bait word), shortener or just a link.
+domains with a real TLD, and the usual disguises ("discord dot gg", "steam[.]com", "(dot)" with
+any real TLD, a space before a dot, fullwidth dots, already folded to ``.``). What is not a link:
+a sentence break ("ask chat. Chat, ..."), a file name ("main.py"), a name from tech talk with a
+capital after the dot ("ASP.NET", "System.IO"). :class:`LinkJudge` sorts each domain into
+allowed, phishing (shipped list, lookalike letters, brand typosquats by folding and edit
+distance, brand names on foreign domains with a bait word), shortener or just a link;
+:func:`suspicious_tld`, :func:`lure_in` and :func:`promo_target` add what normal mode weighs
+(a throwaway TLD, a lure in the name, a creator's channel that self-promotion points to).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import NamedTuple
 STRONG_TLDS = frozenset(
     """
 com net org info biz io gg tv xyz ru su cn uk de fr nl pl br jp kr ca au es eu ly gl cc ws pw tk
-ml ga cf gq ua kz vn mx ar cl co mobi icu cx vg ai st
+ml ga cf gq ua kz vn mx ar cl co mobi icu cx vg ai st gov edu
 """.split()
 )
 # Generic TLDs that are also English words: a bare domain only when typed in lowercase after
@@ -34,8 +38,11 @@ loan solutions systems media social trade market deals sale events games game ni
 buzz rest bar cam monster quest homes lat autos boats lol gold host page
 """.split()
 )
-# Where a disguised dot ("dot com", "[.]", " . ") may point.
+# Where a dot disguised with spaces (" . ", " .net") may point.
 _OBFUSCATION_TLDS = sorted(STRONG_TLDS | WORD_TLDS, key=len, reverse=True)
+
+# Two-letter country codes that are everyday English words: "the green dot is me" is no link.
+_ENGLISH_CC = frozenset("am as at be by do id in is it la me my no so to us ad an or pa ma".split())
 # Known short hosts whose TLD is an English word.
 SHORT_HOSTS = frozenset({"youtu.be", "t.me", "wa.me", "t.co", "t.ly", "s.id", "fb.me", "x.com"})
 SHORTENERS = frozenset(
@@ -52,32 +59,66 @@ stackexchange.com reddit.com redd.it imgur.com giphy.com tenor.com twitter.com x
 spotify.com soundcloud.com bandcamp.com steampowered.com steamcommunity.com discord.com
 matrix.org element.io archive.org google.com duckduckgo.com mozilla.org speedrun.com
 howlongtobeat.com fandom.com pcgamingwiki.com nexusmods.com itch.io epicgames.com gog.com
-nintendo.com playstation.com xbox.com minecraft.net bbc.co.uk bbc.com
+nintendo.com playstation.com xbox.com minecraft.net bbc.co.uk bbc.com roblox.com
+discordapp.com discordstatus.com ea.com ubisoft.com blizzard.com battle.net riotgames.com
+leagueoflegends.com playvalorant.com rockstargames.com bungie.net mojang.com
 """.split()
 )
 
-_STOPWORDS = frozenset("the a an this that whole old big early first polka late new".split())
+# Words before a disguised dot that make it English ("the dot com era", "moved to .NET").
+_STOPWORDS = frozenset(
+    "the a an this that whole old big early first polka late new to of in on at for with from by "
+    "and or is use using via into".split()
+)
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # Labels are matched possessively (no backtracking inside a word) and checked afterwards.
 _URL_RE = re.compile(
     r"(?<![\w@.\-])"
     r"(?P<scheme>[a-z][a-z0-9+.\-]{1,15}://)?"
-    r"(?P<host>(?:[a-z0-9\-]++\.)+(?P<tld>xn--[a-z0-9\-]{2,59}|[a-z]{2,24})"
+    r"(?P<host>(?:[a-z0-9_\-]++\.)+(?P<tld>xn--[a-z0-9\-]{2,59}|[a-z]{2,24})"
     r"|(?<=://)\d{1,3}(?:\.\d{1,3}){3})"
     r"(?P<port>:\d{1,5})?"
     r"(?P<path>[/?#][^\s<>\"]*)?"
     r"(?![\w\-])"
 )
+# TLDs that no sentence starts with: "site. com" is a disguise, "we won. Chat" is not.
+_NO_SENTENCE_TLDS = ("com", "org", "ru", "xyz", "biz", "su", "tk", "pw")
+# Explicit disguises: "[.]", "(dot)", " dot ". The word after must be a real TLD (checked in
+# _undisguise). Spaces around a dot count with a space before it (" . ", " .net"); a space
+# after a dot alone is a sentence break ("ask chat. Chat, ..."), unless no sentence starts so.
 _OBFUSCATION_RE = re.compile(
     r"(?<=[a-z0-9])"
-    r"(?:\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*|\s+d[o0]t\s+|\s*\.\s+|\s+\.\s*)"
+    r"(?:(?P<explicit>\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*|\s+d[o0]t\s+)"
+    r"(?=(?P<tld>[a-z]{2,24})(?![a-z0-9\-]))"
+    r"|\s+\.\s*|\s*[*\u00b7\u2022]\s*"
     rf"(?=(?:{'|'.join(_OBFUSCATION_TLDS)})(?![a-z0-9\-]))"
+    rf"|\.\s+(?=(?:{'|'.join(_NO_SENTENCE_TLDS)})(?![a-z0-9\-])))"
 )
 _TRAILING = ".,!?;:)]}'\"*"
+_SPACED_WWW = re.compile(r"(?<![a-z0-9])w w w ?\. ?")
 # Leet in the TLD itself: "d1sc0rd-g1ft.c0m".
 _LEET_TLD_RE = re.compile(r"(?<=[a-z0-9])\.(c0m|0rg|n3t)(?![a-z0-9])")
 _LEET_TLD = str.maketrans("03", "oe")
+
+
+# A star or a middle dot standing for the dot: "viewbooster*com".
+_ALT_DOT = re.compile(
+    rf"[a-z0-9]\s*[*\u00b7\u2022]\s*(?:{'|'.join(_OBFUSCATION_TLDS)})(?![a-z0-9\-])"
+)
+
+
+def _undisguise(m: re.Match[str], raw: str | None = None) -> str:
+    """The dot a disguise stands for, or the text as it was: a word that is no TLD after "dot",
+    or a capital after ". " (a sentence: "the end. Org chart"), in ``raw`` when it lines up."""
+    tld = m.group("tld")
+    if tld is not None:
+        return "." if tld in _EXPLICIT_TLDS else m.group(0)
+    found = m.group(0)
+    if found[:1] == "." and raw is not None and len(raw) == len(m.string):
+        if raw[m.end() : m.end() + 1].isupper() and not _shouting(raw):
+            return found
+    return "."
 
 
 class Link(NamedTuple):
@@ -100,6 +141,8 @@ def might_have_link(folded: str) -> bool:
     """A cheap, conservative test: False means :func:`find_links` would find nothing."""
     if "dot" in folded or "d0t" in folded or "://" in folded:
         return True
+    if ("*" in folded or "\u00b7" in folded or "\u2022" in folded) and _ALT_DOT.search(folded):
+        return True
     i = folded.find(".")
     while i != -1:
         after = folded[i + 1 : i + 2]
@@ -108,9 +151,9 @@ def might_have_link(folded: str) -> bool:
             if not (before.isdigit() and after.isdigit()) and (before.isalnum() or before == " "):
                 return True
         elif after == " ":
-            # "discord. gg" or "discord . gg": only when a TLD follows.
+            # "discord . gg": only when a TLD follows ("chat. Chat" is a sentence break).
             word = folded[i + 2 : i + 12].split(" ", 1)[0].rstrip(_TRAILING)
-            if word in _OBFUSCATION_SET:
+            if word in _NO_SENTENCE_TLDS or (folded[i - 1 : i] == " " and word in _OBFUSCATION_SET):
                 return True
         elif after in ")]}>":
             return True
@@ -127,16 +170,11 @@ def _maybe_disguised(folded: str) -> bool:
     """Whether a disguised dot may be present (cheaper than the regex that undoes them)."""
     if "dot" in folded or "d0t" in folded or " ." in folded:
         return True
-    for opener in "[({<":
-        if opener + "." in folded or opener + " ." in folded:
-            return True
-    i = folded.find(". ")
-    while i != -1:
-        word = folded[i + 2 : i + 12].split(" ", 1)[0].rstrip(_TRAILING)
-        if word in _OBFUSCATION_SET:
-            return True
-        i = folded.find(". ", i + 1)
-    return False
+    if ". " in folded and any(". " + tld in folded for tld in _NO_SENTENCE_TLDS):
+        return True
+    if "*" in folded or "\u00b7" in folded or "\u2022" in folded:
+        return True
+    return any(opener + "." in folded or opener + " ." in folded for opener in "[({<")
 
 
 def find_links(folded: str, raw: str | None = None) -> list[Link]:
@@ -147,14 +185,19 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
     """
     text = folded
     if _maybe_disguised(folded) and _OBFUSCATION_RE.search(folded):
-        text = _OBFUSCATION_RE.sub(".", folded)
+        text = _OBFUSCATION_RE.sub(lambda m: _undisguise(m, raw), folded)
+    if "w w w" in text:
+        text = _SPACED_WWW.sub("www.", text)  # "w w w . site . com"
     if (".c0m" in text or ".0rg" in text or ".n3t" in text) and _LEET_TLD_RE.search(text):
         text = _LEET_TLD_RE.sub(lambda m: "." + m.group(1).translate(_LEET_TLD), text)
     found: list[Link] = []
     for m in _URL_RE.finditer(text):
         host = m.group("host")
         if not _HOST_RE.fullmatch(host) and not host[:1].isdigit():
-            continue  # a label starting or ending with "-", or longer than 63
+            # A label starting or ending with "-", longer than 63, or with "_" (a name like
+            # "my_file.py", not a host), unless a disguised dot made it ("name_tv d0t tv").
+            if "_" not in host or text is folded or host in folded:
+                continue
         scheme = m.group("scheme") is not None
         start = m.start()
         matrix_id = bool(
@@ -168,14 +211,21 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
             domain = host[4:]
         else:
             domain = host
-        if not scheme and not host.startswith("www.") and not _bare_ok(domain, tld, path, m, raw):
-            continue
         obfuscated = text is not folded and host not in folded
+        if (
+            not scheme
+            and not host.startswith("www.")
+            and not (obfuscated and tld in _EXPLICIT_TLDS)
+            and not _bare_ok(domain, tld, path, m, raw)
+        ):
+            continue
         if obfuscated and not scheme:
             # "the dot com era": a disguised dot after a stopword is English, not a link.
             first = domain.split(".", 1)[0]
             if first in _STOPWORDS or len(first) < 2:
                 continue
+            if tld in ("net", "io") and not path and _tech_name(domain, tld, m, raw):
+                continue  # "ASP .NET", "System .IO": a name from tech talk
         found.append(
             Link(m.group(0).rstrip(_TRAILING), domain, obfuscated, scheme, path, matrix_id)
         )
@@ -185,6 +235,8 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
 def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None) -> bool:
     if domain in SHORT_HOSTS or domain in SHORTENERS:
         return True
+    if not path and _tech_name(domain, tld, m, raw) and impersonation(domain) is None:
+        return False
     if tld in STRONG_TLDS or tld.startswith("xn--"):
         return True
     if path.startswith("/") and len(path) > 1 and (len(tld) == 2 or tld in WORD_TLDS):
@@ -194,6 +246,70 @@ def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None
             return raw[m.start("tld")].islower()
         return True
     return False
+
+
+# TLDs that mostly host throwaway and abuse sites (registries' own abuse reports): a link to
+# one is a signal that adds to others, never a verdict alone.
+SUSPICIOUS_TLDS = frozenset(
+    """
+xyz top click icu buzz monster rest cfd sbs bond cyou quest lol gq ga cf ml tk pw su work
+support zip mov date stream download racing review party men loan win bid trade webcam science
+faith accountant cricket kim country gdn bet casino poker biz gift gifts
+""".split()
+)
+
+
+def suspicious_tld(domain: str) -> str | None:
+    """The TLD of ``domain`` when it is one of :data:`SUSPICIOUS_TLDS`."""
+    tld = domain.rsplit(".", 1)[-1]
+    return tld if tld in SUSPICIOUS_TLDS else None
+
+
+# Words that lure in a domain's name ("keyshop-deals", "free-skins"), read between hyphens only:
+# "freecodecamp" is one word, not a lure.
+LURES = frozenset(
+    """
+free gift gifts cheap deal deals sale discount promo bonus casino bet bets win winner prize
+prizes reward rewards giveaway giveaways claim drop drops cash earn money robux vbucks hack hacks
+cheat cheats aimbot generator skin skins loot case cases crate crates keys codes nitro airdrop
+""".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def lure_in(domain: str) -> str | None:
+    """A lure word between hyphens in the registered name of ``domain``, if any."""
+    name = registrable(domain).split(".", 1)[0]
+    if "-" not in name:
+        return None
+    return next((part for part in name.split("-") if part in LURES), None)
+
+
+# File extensions that are also country codes: "main.py", "README.md", "run.sh", "script.pl".
+FILE_TLDS = frozenset("py sh rs md pl ps so mk ml zip mov sc sv tf mo gs".split())
+
+
+def _tech_name(domain: str, tld: str, m: re.Match[str], raw: str | None) -> bool:
+    """A dotted name from code or tech talk rather than a site: a file name ("main.py"), or a
+    name with a capital after the dot in text that is not shouting ("ASP.NET", "System.IO")."""
+    if tld in FILE_TLDS and domain.count(".") == 1 and "-" not in domain:
+        return True
+    if raw is None:
+        return False
+    if len(raw) == len(m.string):
+        written = raw[m.start("tld") : m.end("tld")]
+    else:  # a disguised dot was undone: find the name in the original
+        host = m.group("host")
+        at = raw.lower().find(host)
+        if at == -1:
+            return False
+        written = raw[at + len(host) - len(tld) : at + len(host)]
+    return not written.islower() and not _shouting(raw)  # shouted, a capital TLD is a link
+
+
+def _shouting(raw: str) -> bool:
+    """Capitals almost everywhere: then a capital says nothing about a word."""
+    return sum(map(str.isupper, raw)) >= 0.6 * sum(map(str.isalpha, raw))
 
 
 def normalize_domain(value: str) -> str:
@@ -271,6 +387,17 @@ def parse_domain_lines(text: str) -> list[str]:
         if line:
             out.append(line)
     return out
+
+
+def _load_tlds() -> frozenset[str]:
+    text = resources.files("cogs.warden").joinpath("data/tlds.txt").read_text("utf-8")
+    return frozenset(t for t in parse_domain_lines(text) if t.isalpha())
+
+
+# Every real TLD: an explicitly disguised dot ("meetnow dot date", "flixfree (.) stream") may
+# point at any of them.
+ALL_TLDS = _load_tlds()
+_EXPLICIT_TLDS = (ALL_TLDS - _ENGLISH_CC) | _OBFUSCATION_SET
 
 
 # --- brands and typosquats ---------------------------------------------------------------------
@@ -393,7 +520,15 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 def _near_brand(s: str) -> str | None:
-    """The brand a squashed label imitates, by edit distance, or None."""
+    """The brand a squashed label imitates, by edit distance, or None. "cl" also reads as "d"
+    ("discorcl")."""
+    found = _near(s)
+    if found is None and "cl" in s:
+        found = _near(s.replace("cl", "d"))
+    return found
+
+
+def _near(s: str) -> str | None:
     for skel, brand in _BRAND_SKELETONS.items():
         n = len(skel)
         if n < 5 or s[:1] != skel[:1] or abs(len(s) - n) > 2:
@@ -516,3 +651,55 @@ class LinkJudge:
         if domain in SHORTENERS:
             return LinkFinding(link, "shortener", 0.0, f"link shortener {domain}")
         return LinkFinding(link, "link", 0.0, f"link to {domain}")
+
+
+# --- creators' pages -----------------------------------------------------------------------------
+
+# Sites where a path names a creator's channel or profile: "twitch.tv/NAME". The value is how
+# the name is written in the path: "" the first segment, "@" a first segment starting with "@".
+_CHANNEL_SITES: dict[str, str] = {
+    "twitch.tv": "", "kick.com": "", "trovo.live": "", "instagram.com": "",
+    "soundcloud.com": "", "twitter.com": "", "x.com": "", "facebook.com": "",
+    "patreon.com": "", "onlyfans.com": "", "linktr.ee": "", "ko-fi.com": "",
+    "threads.net": "@", "tiktok.com": "@", "youtube.com": "@", "t.me": "",
+    "discord.gg": "", "bsky.app": "",
+}  # fmt: skip
+# First path segments that are a site's own pages, not somebody's channel.
+_SITE_PAGES = frozenset(
+    """
+videos directory clip clips settings p downloads jobs search subscriptions inventory drops
+wallet prime turbo friends messages login signup store team watch shorts playlist results feed
+explore reels stories share intent home hashtag i about help legal privacy terms policies
+""".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def promo_target(link: Link) -> str | None:
+    """The creator a link advertises: a channel or profile ("twitch.tv/NAME" gives "name"), ""
+    for a video on a video site or a server invite, None for anything else (a clip, a wiki page,
+    a site's own page). Self-promotion is a request to follow, sub or watch plus one of these."""
+    domain = link.domain
+    if domain.startswith(("m.", "mobile.")):
+        domain = domain.split(".", 1)[1]
+    if domain in ("youtu.be", "discord.gg") or (
+        domain == "youtube.com" and link.path.startswith(("/watch", "/shorts/", "/live/"))
+    ):
+        return ""
+    if domain == "open.spotify.com" and link.path.startswith("/artist/"):
+        return ""
+    style = _CHANNEL_SITES.get(domain)
+    if style is None:
+        return None
+    parts = [p for p in link.path.split("?", 1)[0].split("/") if p]
+    if not parts:
+        return None
+    first = parts[0].lower()
+    if domain == "youtube.com" and first in ("c", "channel", "user") and len(parts) > 1:
+        return parts[1].lower()
+    if style == "@" and not first.startswith("@"):
+        return None
+    name = first.removeprefix("@")
+    if not name or name in _SITE_PAGES or (len(parts) > 2 and domain != "soundcloud.com"):
+        return None
+    return name

@@ -8,8 +8,9 @@ Three layers, each a precomputed ``str.translate`` table or one compiled regex:
   A sentence that is genuinely Russian, Greek, Japanese or Arabic keeps its letters: only words
   that mix scripts are folded there, so real foreign text is never called a lookalike.
 * :func:`match_text` builds the text scam rules and blocklists run on: letters spaced out are
-  joined ("f r e e" -> "free"), leetspeak inside words is undone ("n1tr0" -> "nitro"), ``l`` and
-  ``i`` collapse into one letter, punctuation and emoji become spaces.
+  joined ("f r e e" -> "free", "s u b   t o   m e" -> "sub to me"), leetspeak inside words is
+  undone ("n1tr0" -> "nitro"), ``l`` and ``i`` collapse into one letter, punctuation and emoji
+  become spaces. :func:`spaced_out` measures how much of a message is spelt out that way.
 * :func:`skeleton` applies the same letter rules to a rule or term, so both sides agree.
 
 Everything ASCII takes a fast path: ``isascii()`` then ``lower()``.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import AnyStr, NamedTuple
 
 # Cyrillic and Greek letters (and a few Latin-script oddities) that pass for Latin ones.
 _HOMOGLYPHS = {
@@ -165,11 +166,14 @@ def _disguised(word: str, *, latin_text: bool) -> bool:
 
 # Three or more single letters or digits, each followed by one separator: "f r e e", "n.i.t.r.o".
 _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W_][ .\-_*|+~,/]){2,}[^\W_](?![^\W_])")
+SPACED_LETTERS = _SPACED_RE
 _SPACED_SEP = re.compile(r"[ .\-_*|+~,/]")
 # Words mixing letters with leet digits or symbols: "fr33", "n1tr0", "$team", "c@sh".
 _LEET_RE = re.compile(r"(?<![\w@$])(?!@)(?=[\w@$]*[a-z])[\w@$]*[013457@$][\w@$]*")
 _NUMBER_UNIT = re.compile(r"\$?\d[\d.,]*(?:[a-z]{1,3})?\$?")
 _LEET = str.maketrans("013457@$", "oieastas")
+# A mail address's "@" (the provider after it, in skeleton spelling: "l" reads "i").
+_MAIL = re.compile(r".@(?:gmaii|gmaiis|outiook|hotmaii|yahoo|proton|icioud|maii|aoi|iive|gmx)")
 
 
 def _build_skeleton() -> dict[int, str | None]:
@@ -191,8 +195,8 @@ _LEET_CHARS = frozenset("013457@$")
 
 def _unleet(m: re.Match[str]) -> str:
     word = m.group()
-    if _NUMBER_UNIT.fullmatch(word):  # "100k", "3rd", "5am": numbers, not leetspeak
-        return word
+    if _NUMBER_UNIT.fullmatch(word) or _MAIL.search(word):
+        return word  # "100k", "3rd", "5am": numbers; "bob@gmail": an address
     return word.translate(_LEET)
 
 
@@ -242,6 +246,9 @@ def match_tokens(folded: str) -> list[str]:
     text = folded
     if _SPACED_RE.search(text):
         text = _SPACED_RE.sub(_unspace, text)
+        if "  " in text:
+            # "s u b   t o   m e": the two-letter words between wide gaps too.
+            text = " ".join(_join_singles(text.split(" "), ""))
     if not _LEET_CHARS.isdisjoint(text):
         text = _LEET_RE.sub(_unleet, text)
     return text.translate(_SKELETON).split()
@@ -251,8 +258,8 @@ def ascii_tokens(data: bytes, shape: bytes) -> list[str]:
     """:func:`match_tokens` of ASCII text, given ``data`` (the text through ASCII_SKELETON, with
     apostrophes deleted) and ``shape`` (``data`` through SHAPE)."""
     leet = b"1" in shape
-    if _has_singles(shape):
-        words = _join_singles(data.split(b" "))
+    if has_singles(shape):
+        words = _join_singles(data.split(b" "), b"")
     elif not leet or not _leet_word(data[data.find(b" ") + 1 :] if data[:1] == b"@" else data):
         # No word that leetspeak could change ("wave 12", "@ann123 hi": a leading @name never
         # changes, and the search runs on the rest).
@@ -268,7 +275,7 @@ def _unleet_match(m: re.Match[bytes]) -> bytes:
     return _unleet_bytes(m.group())
 
 
-def _has_singles(shape: bytes) -> bool:
+def has_singles(shape: bytes) -> bool:
     """Three one-character words in a row (leet digits count as characters)."""
     if b" " not in shape:
         return False
@@ -279,27 +286,68 @@ def _has_singles(shape: bytes) -> bool:
 def _unleet_bytes(word: bytes) -> bytes:
     if word.isalpha() or word.isdigit() or word[:1] == b"@" or _LEET_SEARCH(word) is None:
         return word
+    if b"@" in word[1:] and _MAIL.search(word.decode()):
+        return word  # an address ("bob@gmail"): its "@" is no leet "a"
     if not any(97 <= b <= 122 for b in word) or _NUMBER_UNIT_BYTES.fullmatch(word):
         return word  # a number ("100", "3rd", "5am", "$20"), not leetspeak
     return word.translate(_LEET_BYTES)
 
 
-def _join_singles(parts: list[bytes]) -> list[bytes]:
-    """Join runs of three or more one-letter words ("f r e e" -> "free"); drop empties."""
-    out: list[bytes] = []
-    run: list[bytes] = []
-    for part in (*parts, b""):
+def _join_singles(parts: list[AnyStr], empty: AnyStr) -> list[AnyStr]:
+    """Join runs of three or more one-letter words ("f r e e" -> "free"), and runs of two with a
+    wide gap on both sides ("s u b   t o   m e" -> "sub to me"); drop empties (the gaps)."""
+    out: list[AnyStr] = []
+    run: list[AnyStr] = []
+    gap = True  # what came before the current run: a gap (or the start) rather than a word
+    for part in (*parts, empty):
         if len(part) == 1:
             run.append(part)
             continue
-        if len(run) >= 3:
-            out.append(b"".join(run))
+        if len(run) >= 3 or (len(run) == 2 and gap and not part):
+            out.append(empty.join(run))
         else:
             out.extend(run)
         run = []
         if part:
             out.append(part)
+        gap = not part
     return out
+
+
+# Chat reactions people spell out letter by letter ("L M A O", "G G   W P"), letters squeezed.
+def _squeeze(word: str) -> str:
+    """Runs of one letter squeezed: "looool" -> "lol"."""
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or word[i - 1] != ch)
+
+
+_REACTIONS = frozenset(
+    _squeeze(w.replace("l", "i"))
+    for w in "lol lmao lmfao rofl omg gg ggwp wp gj ez pog pogu poggers rip f w l kek kekw hype "
+    "yes no wow hi hey bye gn gm ty thx nice wtf why what ok go lets letsgo ha haha xd owo uwu "
+    "ace clutch yo sheesh yay".split()
+)
+
+
+def spaced_out(folded: str) -> tuple[int, int]:
+    """Letters spelt out one by one ("f o l l o w   m e") and all letters and digits, in
+    folded text: a message made mostly of spaced letters is written to slip past filters.
+    Spelt-out reactions ("L M A O", "G G") do not count."""
+    parts = folded.translate(_SKELETON).split(" ")
+    total = sum(len(p) for p in parts)
+    spaced = 0
+    run: list[str] = []
+    gap = True
+    for part in (*parts, ""):
+        if len(part) == 1:
+            run.append(part)
+            continue
+        if len(run) >= 3 or (len(run) == 2 and gap and not part):
+            word = "".join(run)
+            if _squeeze(word) not in _REACTIONS:
+                spaced += len(word)
+        run = []
+        gap = not part
+    return spaced, total
 
 
 def skeleton(term: str) -> str:
