@@ -106,6 +106,16 @@ class TwitchSettings(BaseModel):
     channels: list[str] = Field(default_factory=list)
 
 
+def default_personas_dir() -> Path:
+    """``./personas`` when it exists, else the one shipped beside the code: ``sanctum`` run
+    from another directory still finds Luna."""
+    here = Path("personas")
+    if here.is_dir():
+        return here
+    shipped = Path(__file__).resolve().parent.parent / "personas"
+    return shipped if shipped.is_dir() else here
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SANCTUM_",
@@ -117,7 +127,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path("data")
-    personas_dir: Path = Path("personas")
+    personas_dir: Path = Field(default_factory=lambda: default_personas_dir())
     default_persona: str = "luna"
     log_level: str = "INFO"
     cogs: list[str] = Field(

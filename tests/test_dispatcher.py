@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dispatcher import Turn, alias_pattern
+from bot.dispatcher import Turn
 from bot.message import Message, MessageKind, Outgoing, Platform, Role, User
 from bot.personas import Persona
+from bot.rules.addressing import alias_pattern
 
 
 def guest(name: str = "ann", **kw) -> User:

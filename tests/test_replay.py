@@ -48,6 +48,20 @@ async def test_replay_outputs_one_object_per_line_in_order():
             assert o["moderation"] == [] or isinstance(o["moderation"], list)
 
 
+async def test_the_first_speaker_in_a_new_group_room_gets_no_dm():
+    # The author joins the room by speaking; the declared member count (3 by default) stands,
+    # so a new room on any platform is a group room, not a two-member DM.
+    lines = [
+        json.dumps({"room": "chan", "author": "bob", "text": "hello there"}),
+        json.dumps({"room": "chan", "author": "bob", "text": "hi", "platform": "twitch"}),
+        json.dumps({"room": "chan", "author": "ann", "text": "luna?", "platform": "twitch"}),
+    ]
+    out = await replay_lines(lines, PERSONAS)
+    assert [o["replies"] for o in out[:2]] == [[], []]
+    assert out[0]["suppressed"][0]["reason"] == "addressing: not mentioned in a group room"
+    assert out[2]["replies"][0]["persona"] == "luna"
+
+
 async def test_replay_is_deterministic():
     lines = [json.dumps(x) for x in TRANSCRIPT]
     first = await replay_lines(lines, PERSONAS)

@@ -30,6 +30,9 @@ class LocalRoom:
     log: deque[Message] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
     timeouts: dict[str, float] = field(default_factory=dict)  # user id -> until
     banned: set[str] = field(default_factory=set)
+    # A member count given by the caller (replay's ``members``) stands until another is given:
+    # the author who joins by speaking must not turn a declared group room into a DM.
+    declared_count: int | None = None
 
 
 class LocalAdapter(Adapter):
@@ -107,7 +110,11 @@ class LocalAdapter(Adapter):
                 for persona_id in personas:
                     user = self.persona_user(persona_id)
                     state.members[user.id] = user
-        count = member_count if member_count is not None else len(state.members)
+        if member_count is not None:
+            state.declared_count = member_count
+        count = state.declared_count
+        if count is None:
+            count = len(state.members)
         if state.room.member_count != count:
             old = state.room
             state.room = Room(old.platform, old.id, old.name, old.is_direct, count, old.personas)
