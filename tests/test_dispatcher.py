@@ -127,6 +127,16 @@ async def test_notices_from_others_are_never_answered(app):
     assert turn.addressed == {}
 
 
+async def test_an_edit_is_checked_but_not_answered_again(app):
+    first = await say(app, "luna, are you there?", message_id="orig")
+    assert replies(first)
+    base = app.local.make_message("lobby", "luna, are you there??", author=guest())
+    edit = Message("edit-1", base.room, base.author, base.text, base.ts, edit_of="orig")
+    turn = await app.dispatcher.handle(edit)
+    assert replies(turn) == []
+    assert any(d.reason == "edits are not answered again" for d in turn.decisions)
+
+
 async def test_outbound_length_limit_and_safety(app):
     room = app.local.room("lobby")
     long = "word " * 400

@@ -251,6 +251,21 @@ def test_member_count_comes_from_the_summary_in_a_huge_room(mroom: MatrixRoom) -
     assert room.personas == ("luna",)
 
 
+def test_an_unnamed_room_is_named_by_its_members_only_when_that_is_cheap() -> None:
+    small = MatrixRoom("!small:sanctum.test", BOT)
+    for user_id, name in ((ALICE, "Alice"), (BOB, "Bob"), (BOT, "Luna")):
+        small.add_member(user_id, name, None)
+    assert room_from(small).name == "Alice and Bob"
+    big = MatrixRoom("!big:sanctum.test", BOT)
+    for i in range(60):
+        big.add_member(f"@u{i}:sanctum.test", f"User {i}", None)
+    assert room_from(big).name == "!big:sanctum.test"  # no summary: never sort 60 members
+    assert room_from(big).member_count == 60
+    big.update_summary(RoomSummary(invited_member_count=0, joined_member_count=60,
+                                   heroes=["@u1:sanctum.test"]))  # fmt: skip
+    assert room_from(big).name == "User 1 and 58 others"
+
+
 def test_direct_rooms_and_two_member_rooms_are_private() -> None:
     dm = MatrixRoom("!dm:sanctum.test", BOT)
     dm.update_summary(RoomSummary(invited_member_count=0, joined_member_count=2, heroes=[ALICE]))

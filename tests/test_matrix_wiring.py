@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import Event, MatrixRoom
+from nio import Event, MatrixRoom, SyncResponse
 from nio.responses import RoomSummary
 
 from bot.adapters.matrix import MatrixAdapter
@@ -106,7 +106,7 @@ async def test_a_cancelled_sync_state_write_still_completes(tmp_path: Path) -> N
 
 
 class CountingUsers(dict):
-    """nio's member dict, counting every walk over it (lookups by id are free)."""
+    """nio's member dict, counting every walk over it (lookups by id and len() are free)."""
 
     walks = 0
 
@@ -116,10 +116,6 @@ class CountingUsers(dict):
     def __iter__(self):
         self._walk()
         return super().__iter__()
-
-    def __len__(self) -> int:
-        self._walk()
-        return super().__len__()
 
     def values(self):
         self._walk()
@@ -187,3 +183,101 @@ async def test_a_room_of_thousands_is_handled_without_walking_its_members(
         {"luna": "platform mention"},  # the bot's own account speaks for Luna
     ]
     assert turns[0].message.room.platform is Platform.MATRIX
+
+
+def sync_batch(next_batch: str, room_id: str, state: list, timeline: list, joined: int) -> Any:
+    """A /sync response as Synapse sends it, parsed by nio's own SyncResponse."""
+    return SyncResponse.from_dict(
+        {
+            "next_batch": next_batch,
+            "rooms": {
+                "join": {
+                    room_id: {
+                        "summary": {"m.joined_member_count": joined, "m.heroes": []},
+                        "state": {"events": state},
+                        "timeline": {"events": timeline, "limited": False, "prev_batch": "p0"},
+                        "ephemeral": {"events": []},
+                        "account_data": {"events": []},
+                        "unread_notifications": {},
+                    }
+                },
+                "invite": {},
+                "leave": {},
+            },
+            "account_data": {"events": []},
+            "presence": {"events": []},
+            "to_device": {"events": []},
+        }
+    )
+
+
+def member_event(user_id: str, name: str) -> dict[str, Any]:
+    return {
+        "type": "m.room.member",
+        "event_id": f"$m-{user_id}",
+        "sender": user_id,
+        "state_key": user_id,
+        "origin_server_ts": 1_700_000_000_000,
+        "content": {"membership": "join", "displayname": name},
+    }
+
+
+async def test_a_sync_of_a_room_of_twenty_thousand_never_walks_its_members_per_message(
+    app: Sanctum, tmp_path: Path
+) -> None:
+    """Worst case: the full member list arrived as state once (no lazy loading). After that,
+    a batch of messages costs lookups by id only, through nio's sync handling and ours."""
+    settings = MatrixSettings(homeserver="http://127.0.0.1:9", user_id=BOT, password="x")
+    adapter = MatrixAdapter(settings, tmp_path, personas=app.personas, clock=app.clock)
+    session = adapter._new_session(adapter.credentials_path, user_id=BOT)  # never started
+    adapter.main = session
+    session.client.restore_login(BOT, "DEVICE", "token")
+    delivered: list[Any] = []
+    turns: list[Turn] = []
+
+    async def sink(message: Any) -> None:
+        delivered.append(message)
+        turns.append(await app.dispatcher.handle(message))
+
+    adapter._sink = sink
+    app.dispatcher.add_adapter(adapter)
+    room_id = "!stadium:example.org"
+    crowd = 20000
+    members = [member_event(f"@fan{i}:example.org", f"Fan {i}") for i in range(crowd)]
+    members.append(member_event(BOT, "Sanctum"))
+    snapshot = sync_batch("s1", room_id, members, [], crowd + 1)
+    await session.client.receive_response(snapshot)
+    await adapter._on_sync(session, snapshot, False)
+    mroom = session.client.rooms[room_id]
+    assert len(mroom.users) == crowd + 1
+
+    mroom.users = CountingUsers(mroom.users)
+    CountingUsers.walks = 0
+    lines = [f"cheering {n}" for n in range(48)] + ["luna, who wins?", f"{BOT} score?"]
+    timeline = [
+        {
+            "type": "m.room.message",
+            "event_id": f"$c{n}",
+            "sender": f"@fan{n * 397}:example.org",
+            "origin_server_ts": 1_700_000_001_000 + n,
+            "content": {"msgtype": "m.text", "body": body},
+        }
+        for n, body in enumerate(lines)
+    ]
+    batch = sync_batch("s2", room_id, [], timeline, crowd + 1)
+    await session.client.receive_response(batch)
+    await adapter._on_sync(session, batch, True)
+    assert CountingUsers.walks == 0
+
+    await app.dispatcher.drain()
+    await session.client.close()
+    assert [m.text for m in delivered] == lines
+    assert {m.room.member_count for m in delivered} == {crowd + 1}
+    assert delivered[0].room.name == room_id  # unnamed, and too big to name by its members
+    assert delivered[7].author.display == f"Fan {7 * 397}"
+    assert not any(m.room.is_private for m in delivered)
+    assert [dict(t.addressed) for t in turns[-3:]] == [
+        {},
+        {"luna": "named as 'luna'"},
+        {"luna": "platform mention"},
+    ]

@@ -34,6 +34,7 @@ from nio import (
     SyncResponse,
     UnknownAccountDataEvent,
     UnknownBadEvent,
+    UnknownEvent,
 )
 
 from bot.adapters.base import (
@@ -420,6 +421,8 @@ class MatrixAdapter(Adapter):
         sender = getattr(event, "sender", None)
         if not isinstance(event_id, str) or not isinstance(sender, str):
             return False
+        if isinstance(event, UnknownEvent):  # a type nio does not know: not chat, not an error
+            log.debug("skipping Matrix event %s of unknown type %s", event_id, event.type)
         self._remember_sender(event_id, sender)
         if not isinstance(event, RoomMessageFormatted) or event_id in self._seen:
             return False

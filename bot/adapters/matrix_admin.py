@@ -148,6 +148,28 @@ class SynapseAdmin:
 
     # -- removal -------------------------------------------------------------------------------
 
+    async def check_deactivate(
+        self, user_id: str, *, own_token: str | None = None, own_password: str | None = None
+    ) -> None:
+        """Raise now when :meth:`deactivate` is bound to fail, before despawn changes anything.
+
+        With an admin token: the token must be an admin's. Without: the account needs its own
+        token and password (the password itself is checked only by the deactivation).
+        """
+        if self._token:
+            path = f"/_synapse/admin/v2/users/{quote(user_id, safe='')}"
+            status, reply = await self.request("GET", path, token=self._token)
+            if status in (401, 403):
+                raise NotPermitted(
+                    f"cannot deactivate {user_id}: the admin token was refused "
+                    f"({_one_line(status, reply)})"
+                )
+            return
+        if not (own_token and own_password):
+            raise Unsupported(
+                f"cannot deactivate {user_id}: no matrix.admin_token and no stored password"
+            )
+
     async def deactivate(
         self,
         user_id: str,

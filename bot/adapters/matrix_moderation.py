@@ -1,7 +1,8 @@
 """Warden actions on Matrix: redaction, kick, ban, and timeouts as power-level mutes.
 
 A timeout sets the user's power level below the level needed to send messages and a timer
-puts it back; when the bot may ban but not edit power levels, it bans and unbans instead.
+puts it back; when the bot may ban but not edit power levels, it bans, then unbans and invites
+the user back.
 Pending timers are kept in the sync-state store, so a restart still lifts them. Every action
 checks the bot's power first and raises :class:`NotPermitted` with a one-line reason.
 """
@@ -210,6 +211,11 @@ class Moderator:
         room_id, user_id = str(timer["room"]), str(timer["user"])
         if timer.get("kind") == "unban":
             await main.call("unban", lambda: main.client.room_unban(room_id, user_id))
+            # The ban put them out of the room; a timeout that ended lets them back in.
+            try:
+                await main.call("invite back", lambda: main.client.room_invite(room_id, user_id))
+            except AdapterError as error:
+                log.info("could not invite %s back to %s: %s", user_id, room_id, error)
             return
         resp = await main.call(
             "read power levels",

@@ -56,6 +56,9 @@ def localpart(user_id: str) -> str:
     return user_id[1:].split(":", 1)[0] if user_id.startswith("@") else user_id
 
 
+GROUP_NAME_WALK = 50  # members nio may sort to name an unnamed room that has no summary
+
+
 def room_from(
     mroom: MatrixRoom, *, is_direct: bool = False, personas: tuple[str, ...] = ()
 ) -> Room:
@@ -63,11 +66,31 @@ def room_from(
     return Room(
         platform=Platform.MATRIX,
         id=mroom.room_id,
-        name=mroom.named_room_name() or mroom.display_name or mroom.room_id,
+        name=room_name(mroom),
         is_direct=is_direct,
         member_count=joined_count(mroom),
         personas=personas,
     )
+
+
+def room_name(mroom: MatrixRoom) -> str:
+    """The room's name or alias, else nio's name from its heroes, else the room id.
+
+    Without a complete summary nio names a room by sorting every member it holds: fine for a
+    DM, not for a room of thousands on each batch, so a big room is then called by its id.
+    """
+    named = mroom.named_room_name()
+    if named:
+        return named
+    summary = mroom.summary
+    usable = (
+        summary is not None
+        and summary.joined_member_count is not None
+        and summary.invited_member_count is not None
+    )
+    if usable or len(mroom.users) <= GROUP_NAME_WALK:
+        return mroom.group_name() or mroom.room_id
+    return mroom.room_id
 
 
 def joined_count(mroom: MatrixRoom) -> int:
@@ -75,7 +98,7 @@ def joined_count(mroom: MatrixRoom) -> int:
     summary = mroom.summary
     if summary is not None and summary.joined_member_count is not None:
         return summary.joined_member_count
-    return sum(1 for user in mroom.users.values() if not user.invited)
+    return len(mroom.users) - len(mroom.invited_users)  # both dicts: no walk
 
 
 def note_state_event(mroom: MatrixRoom, event: Any) -> None:

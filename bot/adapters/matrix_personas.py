@@ -145,28 +145,60 @@ class PersonaSpawner:
                 )
             await adapter.admin.deactivate(user_id)
             return
-        await self._leave_all(main, session)
+        if not session.client.access_token:
+            with contextlib.suppress(Exception):
+                await session.login()
+        user_id, password = session.user_id, session.password
+        # What would make the deactivation fail is found out before any room is left.
+        await adapter.admin.check_deactivate(
+            user_id, own_token=session.client.access_token, own_password=password
+        )
+        left = await self._leave_all(main, session)
         await session.stop()
         adapter.sessions.pop(persona.id, None)
-        user_id, token, password = session.user_id, session.client.access_token, session.password
         try:
-            await adapter.admin.deactivate(user_id, own_token=token, own_password=password)
-        except Exception:
-            if path.exists():  # keep the persona running: despawn can be tried again
-                revived = adapter._new_session(
-                    path, user_id=user_id, password=password, persona=persona.id
-                )
-                adapter.sessions[persona.id] = revived
-                revived.start(adapter.clock.now())
+            await adapter.admin.deactivate(
+                user_id, own_token=session.client.access_token, own_password=password
+            )
+        except Exception as error:
+            if path.exists():  # keep the persona as it was: despawn can be tried again
+                lost = await self._revive(persona.id, path, user_id, password, left)
+                if lost:
+                    raise AdapterError(
+                        f"{error}; {persona.id} could not rejoin {', '.join(lost)}"
+                    ) from error
             raise
         path.unlink(missing_ok=True)
         await adapter.sync_state.set(session.token_key, "")
 
+    async def _revive(
+        self, persona_id: str, path: Path, user_id: str, password: str | None, rooms: list[str]
+    ) -> list[str]:
+        """Restart a persona whose despawn failed, back in the rooms it left; the rooms it
+        could not rejoin (a private room the bot is not in) are returned."""
+        adapter = self.adapter
+        revived = adapter._new_session(path, user_id=user_id, password=password, persona=persona_id)
+        lost: list[str] = []
+        try:
+            await revived.login()
+        except Exception as error:
+            log.error("could not log %s in again after a failed despawn: %s", user_id, error)
+            lost = list(rooms)
+        else:
+            main = adapter._require_main()
+            for room_id in rooms:
+                try:
+                    await self._join(main, revived, room_id, persona_id)
+                except Exception as error:
+                    log.warning("%s could not rejoin %s: %s", persona_id, room_id, error)
+                    lost.append(room_id)
+        adapter.sessions[persona_id] = revived
+        revived.start(adapter.clock.now())
+        return lost
+
     @staticmethod
-    async def _leave_all(main: AccountSession, session: AccountSession) -> None:
-        if not session.client.access_token:
-            with contextlib.suppress(Exception):
-                await session.login()
+    async def _leave_all(main: AccountSession, session: AccountSession) -> list[str]:
+        """Leave every room (the bot kicks where leaving fails); the rooms it was in."""
         rooms = set(session.joined)
         if session.client.access_token:
             with contextlib.suppress(Exception):
@@ -182,3 +214,4 @@ class PersonaSpawner:
                         lambda r=room_id: main.client.room_kick(r, session.user_id, "despawned"),
                     )
             session.joined.discard(room_id)
+        return sorted(rooms)

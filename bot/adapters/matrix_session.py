@@ -460,7 +460,7 @@ class AccountSession:
         if token is None:
             token = snapshot.next_batch
             await self.store.set(self.token_key, token)
-        self._set_state("connected", connected=True)
+        self._connected()
         self.ready.set()
         while True:
             resp = await self._sync(since=token, timeout_ms=self.sync_timeout_ms, limit=50)
@@ -468,7 +468,11 @@ class AccountSession:
             token = resp.next_batch
             await self.store.set(self.token_key, token)
             if not self.connected:
-                self._set_state("connected", connected=True)
+                self._connected()
+
+    def _connected(self) -> None:
+        log.info("Matrix %s connected (%d rooms)", self.user_id, len(self.joined))
+        self._set_state("connected", connected=True)
 
     async def request_json(
         self, method: str, path: str, body: dict[str, Any] | None = None

@@ -4,8 +4,8 @@ The DM rule: in a direct room, or a room with exactly two members, the persona i
 addressed. The mention rule: in a group room a persona is addressed only when a platform
 mention names it, or one of its names or aliases appears as a whole word, case-insensitive,
 with or without '@' ("@Luna!!!" and "LUNABOT are you awake" address Luna; "lunar eclipse" and
-"@lunatic123" do not). Notices from others are never answered; other bots only when
-``answer_bots`` is on.
+"@lunatic123" do not). Notices from others and edits are never answered; other bots
+only when ``answer_bots`` is on.
 """
 
 from __future__ import annotations
@@ -112,6 +112,10 @@ class AddressingStep:
         if echo_of is None:
             if message.kind is _NOTICE:
                 turn.decide(self.name, "skipped", "notices from others are never answered")
+                return
+            if message.edit_of is not None:
+                # The original was answered (or not) when it came; a fixed typo is no new turn.
+                turn.decide(self.name, "skipped", "edits are not answered again")
                 return
             if message.author.is_bot and not dispatcher.settings.answer_bots:
                 turn.decide(self.name, "skipped", "other bots are not answered (answer_bots off)")

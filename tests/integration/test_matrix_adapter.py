@@ -228,7 +228,7 @@ async def test_member_count_comes_from_the_summary_not_the_member_list(
 
 
 async def test_malformed_and_unknown_events_are_skipped(world: World, caplog) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.adapters.matrix")
+    caplog.set_level(logging.DEBUG, logger="bot.adapters.matrix")
     alice = await world.human("alice")
     bot, inbox = await world.bot()
     room_id = await world.room_with(alice, bot)
@@ -244,6 +244,7 @@ async def test_malformed_and_unknown_events_are_skipped(world: World, caplog) ->
     await inbox.wait_for(lambda m: m.text == "still here", "the good message")
     assert inbox.texts_from(alice.user_id) == ["still here"]
     assert "malformed" in caplog.text and "has no m.new_content" in caplog.text
+    assert "of unknown type org.example.custom" in caplog.text
     assert bot.connected
 
 
@@ -303,6 +304,21 @@ async def test_sends_notices_with_markdown_and_threaded_replies(world: World) ->
     assert got.event.source["content"]["msgtype"] == "m.emote"
     echo = await inbox.wait_for(lambda m: m.id == emote.id, "the echo of our own emote")
     assert echo.author.persona == "luna" and echo.author.is_bot and echo.kind is MessageKind.EMOTE
+
+
+async def test_message_type_text_sends_m_text(world: World) -> None:
+    alice = await world.human("alice")
+    bot, _ = await world.bot(message_type="text")
+    room_id = await world.room_with(alice, bot)
+    sent = await bot.send(Outgoing(Room(Platform.MATRIX, room_id), "plain words"))
+    assert sent.kind is MessageKind.TEXT
+    got = await alice.room_get_event(room_id, sent.id)
+    assert got.event.source["content"]["msgtype"] == "m.text"
+    notice = await bot.send(
+        Outgoing(Room(Platform.MATRIX, room_id), "beep", kind=MessageKind.NOTICE)
+    )
+    got = await alice.room_get_event(room_id, notice.id)
+    assert got.event.source["content"]["msgtype"] == "m.notice"
 
 
 async def test_rate_limited_sends_are_retried(world: World, caplog) -> None:
@@ -409,6 +425,8 @@ async def test_restart_delivers_nothing_twice_and_nothing_from_before_start(
     assert inbox2.texts_from(alice.user_id) == ["three"]
     again = Credentials.load(data_dir / "matrix" / "credentials.json")
     assert again is not None and again.access_token == device.access_token  # no new login
+    assert device.device_id and again.device_id == device.device_id
+    assert not again.password  # the bot's own password is never written down
     await second.stop()
 
     # With a catch-up window, what was missed while down arrives; what was delivered does not.
@@ -457,6 +475,7 @@ async def test_a_refused_token_logs_in_again(world: World, synapse: Synapse) -> 
         await inbox.wait_for(lambda m, w=word: m.text == w, f"{word!r} after the logout")
     new = Credentials.load(path)
     assert new is not None and new.access_token != old.access_token
+    assert new.device_id == old.device_id  # the same device logged in again
 
 
 # -- moderation --------------------------------------------------------------------------------
@@ -504,6 +523,44 @@ async def test_moderation_redacts_mutes_and_kicks(world: World) -> None:
     await bot.moderate(ModAction(ModerationKind.KICK, spam.room, spam.author, reason="bye"))
     rooms = await bob.joined_rooms()
     assert room_id not in rooms.rooms
+
+
+async def test_a_timeout_without_power_over_levels_bans_and_unbans_after_a_restart(
+    world: World, tmp_path: Path
+) -> None:
+    alice = await world.human("alice")
+    bob = await world.human("bob")
+    user_id, password = world.bot_account()
+    settings = world.settings(user_id, password)
+    store, data_dir = MemorySyncState(), tmp_path / "warden-bot"
+    bot, inbox = await world.start(settings, data_dir, store)
+    # The bot may ban (50) but not edit power levels (100): a timeout is a ban, then an unban.
+    levels = {"users": {user_id: 50}, "events": {"m.room.power_levels": 100}}
+    room_id = await world.room_with(
+        alice, bot, also_invite=[bob.user_id], power_level_override=levels
+    )
+    await bob.join(room_id)
+    await bob.room_send(room_id, "m.room.message", text("shouting"))
+    msg = await inbox.wait_for(lambda m: m.text == "shouting", "bob's message")
+    await bot.moderate(ModAction(ModerationKind.TIMEOUT, msg.room, msg.author, seconds=1))
+
+    async def membership() -> str:
+        resp = await alice.room_get_state_event(room_id, "m.room.member", bob.user_id)
+        return resp.content.get("membership", "")
+
+    assert await membership() == "ban"
+    state = await alice.room_get_state_event(room_id, "m.room.power_levels")
+    assert bob.user_id not in state.content["users"]  # no mute was attempted
+    await bot.stop()  # before the timer fires: the next start must still lift the ban
+
+    await world.start(settings, data_dir, store)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_S
+    while await membership() != "invite":  # unbanned, then invited back in
+        assert loop.time() < deadline, "the ban was never lifted"
+        await asyncio.sleep(0.1)
+    await eventually(lambda: store.values.get("matrix:timers") == "[]", "the timer dropped")
+    assert isinstance(await bob.join(room_id), nio.JoinResponse)
 
 
 async def test_moderation_without_power_is_not_permitted(world: World) -> None:
@@ -618,6 +675,66 @@ async def test_a_spawn_that_fails_half_way_leaves_nothing_behind(
     assert status == 200 and info["deactivated"] is True
     assert not bot.persona_credentials_path(lyra.id).exists()
     assert lyra.id not in bot.sessions
+
+
+async def test_a_despawn_bound_to_fail_changes_nothing(world: World, synapse: Synapse) -> None:
+    alice = await world.human("alice")
+    # Accounts are made with the shared secret; the admin token to remove them is wrong.
+    bot, _ = await world.bot(
+        registration_shared_secret=synapse.secret, admin_token="syt_not_an_admin_token"
+    )
+    room_id = await world.room_with(alice, bot)
+    orla = persona("orla")
+    stored = await bot.spawn_persona(orla, [room_id])
+    with pytest.raises(NotPermitted, match="admin token was refused"):
+        await bot.despawn_persona(orla)
+    members = await alice.joined_members(room_id)
+    assert stored["user_id"] in {m.user_id for m in members.members}
+    assert orla.id in bot.sessions and bot.persona_credentials_path(orla.id).exists()
+    status, info = synapse.request(
+        "GET", f"/_synapse/admin/v2/users/{stored['user_id']}", token=synapse.admin_token
+    )
+    assert status == 200 and info["deactivated"] is False
+
+
+async def test_a_despawn_that_fails_half_way_puts_the_persona_back(
+    world: World, synapse: Synapse
+) -> None:
+    alice = await world.human("alice")
+    bot, _ = await world.bot(registration_shared_secret=synapse.secret)
+    room_id = await world.room_with(alice, bot)
+    mira = persona("mira")
+    stored = await bot.spawn_persona(mira, [room_id])
+    user_id = stored["user_id"]
+    creds = Credentials.load(bot.persona_credentials_path(mira.id))
+    assert creds is not None and creds.password
+    path = f"/_synapse/admin/v2/users/{user_id}"
+
+    def set_password(password: str) -> None:
+        body = {"password": password, "logout_devices": False}
+        status, reply = synapse.request("PUT", path, body, token=synapse.admin_token)
+        assert status == 200, reply
+
+    # Someone changed the persona's password on the server: it leaves its room, then the
+    # deactivation (which needs that password) is refused, and it goes back where it was.
+    set_password("changed-behind-our-back")
+    with pytest.raises(AdapterError, match="deactivate"):
+        await bot.despawn_persona(mira)
+    members = await alice.joined_members(room_id)
+    assert user_id in {m.user_id for m in members.members}
+    session = bot.sessions[mira.id]
+    assert room_id in session.joined
+    await eventually(lambda: session.connected, "the persona's session to run again")
+    room = Room(Platform.MATRIX, room_id)
+    said = await bot.send(Outgoing(room, "still here", persona=mira.id))
+    assert said.author.id == user_id
+    status, info = synapse.request("GET", path, token=synapse.admin_token)
+    assert status == 200 and info["deactivated"] is False
+
+    set_password(creds.password)
+    await bot.despawn_persona(mira)
+    _, info = synapse.request("GET", path, token=synapse.admin_token)
+    assert info["deactivated"] is True and mira.id not in bot.sessions
 
 
 async def test_spawn_without_a_secret_or_token_is_unsupported(world: World) -> None:

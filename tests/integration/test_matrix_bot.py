@@ -11,8 +11,7 @@ import asyncio
 import itertools
 import logging
 import shutil
-import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,21 +91,17 @@ async def turn_for(bot: Sanctum, event_id: str) -> Turn:
 
 
 class Console:
-    """Runs console commands as the owner types them; where a command is not there yet
-    (issue 6), the adapter or PersonaService call it makes, with a warning that says so."""
+    """Runs console commands as the owner types them; a command that fails fails the test."""
 
     def __init__(self, bot: Sanctum) -> None:
         self.bot = bot
         self.console, self.out = capture_console(bot)
 
-    async def run(self, name: str, line: str, fallback: Callable[[], Awaitable[Any]]) -> str:
-        if self.bot.commands.get(name, Scope.CONSOLE) is None:
-            warnings.warn(f"console command {name} is missing (issue 6); "
-                          "tested the call it would make instead", stacklevel=2)  # fmt: skip
-            await fallback()
-            return ""
+    async def run(self, line: str) -> str:
+        name = line.split()[0]
+        assert self.bot.commands.get(name, Scope.CONSOLE) is not None, f"no console {name}"
         start = len(self.out.getvalue())
-        assert await self.console.execute(line), self.out.getvalue()
+        assert await self.console.execute(line), self.out.getvalue()[start:]
         return self.out.getvalue()[start:]
 
 
@@ -250,6 +245,11 @@ async def test_settings_from_the_environment_answer_a_dm_as_luna(
     assert content["m.relates_to"] == {"m.in_reply_to": {"event_id": asked.event_id}}
     assert [t.message.text for t in human_turns(bot)] == ["hello, anyone there?"]
     assert "malformed" in caplog.text
+    # Even in a DM, which is always answered, a notice (another bot's voice) is not.
+    beep = {"msgtype": "m.notice", "body": "luna, are you a bot too?"}
+    notice = await alice.room_send(dm, "m.room.message", beep)
+    turn = await turn_for(bot, notice.event_id)
+    assert turn.message.kind is MessageKind.NOTICE and not turn.sent and not turn.addressed
 
     # The store holds the chat and, through the adapter, the sync position.
     assert await bot.store.messages.contains(Platform.MATRIX, dm, asked.event_id)
@@ -398,14 +398,9 @@ async def test_spawn_answers_for_itself_and_despawn_leaves_a_dead_account(
 
     run = Console(bot).run
 
-    async def spawn() -> None:
-        await bot.persona_service.spawn(
-            "Lyra", platform=Platform.MATRIX, rooms=[room_id], adapter=adapter
-        )
-
-    said = await run("spawn", f"spawn Lyra --platform matrix --room matrix:{room_id}", spawn)
+    said = await run(f"spawn Lyra --platform matrix --room matrix:{room_id}")
     user_id = synapse.user_id(f"{prefix}lyra")
-    assert said.strip() in ("", f"spawned lyra (Lyra) on matrix as {user_id}")
+    assert said.strip() == f"spawned lyra (Lyra) on matrix as {user_id}"
     lyra = bot.personas.require("lyra")
     assert lyra.accounts == {Platform.MATRIX: user_id}
     assert bot.personas.by_account(Platform.MATRIX, user_id) == lyra
@@ -427,9 +422,8 @@ async def test_spawn_answers_for_itself_and_despawn_leaves_a_dead_account(
     [reply] = turn.sent
     assert reply.author.id == user_id and reply.author.persona == "lyra"
 
-    await run(
-        "despawn", "despawn lyra", lambda: bot.persona_service.despawn("lyra", adapter=adapter)
-    )
+    said = await run("despawn lyra")
+    assert "lyra" in said
     status, reply_json = synapse.login(user_id, creds.password)
     assert status == 403 and reply_json["errcode"] in ("M_FORBIDDEN", "M_USER_DEACTIVATED")
     assert "lyra" not in bot.personas and "lyra" not in adapter.sessions
@@ -442,24 +436,24 @@ async def test_spawn_answers_for_itself_and_despawn_leaves_a_dead_account(
 # -- the console on Matrix ---------------------------------------------------------------------
 
 
-async def test_console_rooms_invites_and_fetch_all(world: World, synapse: Synapse) -> None:
+async def test_console_rooms_invites_and_fetch_all_and_fetch_new(
+    world: World, synapse: Synapse
+) -> None:
     alice = await world.human("alice")
     bot = await world.start(world.settings())
     adapter = matrix(bot)
     run = Console(bot).run
 
-    # create_channel: a room with an alias; add_participant: an invite.
+    # create_channel: a room with an alias; add_participant: an invite (the room by its alias).
     name = unique("hall")
     alias = f"#{name}:{synapse.server_name}"
-    await run("create_channel", f"create_channel matrix {name}", lambda: adapter.create_room(name))
+    said = await run(f"create_channel matrix {name}")
     created = await alice.room_resolve_alias(alias)
     assert isinstance(created, nio.RoomResolveAliasResponse), created
     hall = created.room_id
-    await run(
-        "add_participant",
-        f"add_participant matrix:{hall} {alice.user_id}",
-        lambda: adapter.invite(hall, alice.user_id),
-    )
+    assert said.strip() == f"created matrix:{hall} ({name})"
+    said = await run(f"add_participant matrix:{alias} {alice.user_id}")
+    assert said.strip() == f"invited {alice.user_id} to matrix:{hall}"
     assert isinstance(await alice.join(hall), nio.JoinResponse)
 
     # join: a public room with history from before the bot was there; fetch_all stores it.
@@ -469,30 +463,40 @@ async def test_console_rooms_invites_and_fetch_all(world: World, synapse: Synaps
     room_id = resp.room_id
     for i in range(30):
         await alice.room_send(room_id, "m.room.message", text(f"old news {i}"))
-    said = await run(
-        "join",
-        f"join matrix #{square}:{synapse.server_name}",
-        lambda: adapter.join(f"#{square}:{synapse.server_name}"),
-    )
-    assert "Square" in said or not said
+    said = await run(f"join matrix #{square}:{synapse.server_name}")
+    assert said.strip() == f"joined matrix:{room_id} (Square)"
     assert room_id in adapter.main.joined  # type: ignore[union-attr]
     room = Room(Platform.MATRIX, room_id)
     assert await bot.store.messages.count(room) == 0  # the backlog is not chat to answer
 
-    async def fetch_all() -> None:
-        async for page in adapter.history(room_id):
-            await bot.store.messages.record_now(page.messages)
-
-    await run("fetch_all", f"fetch_all matrix:{room_id}", fetch_all)
+    said = await run(f"fetch_all matrix:{room_id}")
+    assert f"matrix:{room_id}: 30 messages fetched, 30 new in the store" in said
+    assert f"fetching matrix:{room_id}" in said and "30 messages" in said  # the progress bar
     stored = await bot.store.messages.recent(room, 100)
-    assert [m.text for m in stored if m.text.startswith("old news")] == [
-        f"old news {i}" for i in range(30)
-    ]
+    assert [m.text for m in stored] == [f"old news {i}" for i in range(30)]
     assert all(m.author.id == alice.user_id for m in stored)
+    said = await run(f"fetch_all matrix:#{square}:{synapse.server_name}")  # again, by alias
+    assert "30 messages fetched, 0 new in the store" in said
 
-    await run("leave", f"leave matrix {room_id}", lambda: adapter.leave(room_id))
+    # fetch_new: what was said while the bot was away, back to the newest stored message.
+    said = await run(f"leave matrix {room_id}")
+    assert said.strip() == f"left matrix:{room_id}"
     members = await alice.joined_members(room_id)
     assert main_user(bot) not in {m.user_id for m in members.members}
+    for i in range(4):
+        await alice.room_send(room_id, "m.room.message", text(f"fresh news {i}"))
+    await run(f"join matrix {room_id}")
+    said = await run(f"fetch_new matrix:{room_id}")
+    assert "4 messages fetched, up to what was stored, 4 new in the store" in said
+    stored = await bot.store.messages.recent(room, 100)
+    assert [m.text for m in stored][-5:] == ["old news 29"] + [f"fresh news {i}" for i in range(4)]
+    said = await run(f"fetch_new matrix:{room_id}")
+    assert "0 messages fetched, up to what was stored, 0 new in the store" in said
+    assert await bot.store.messages.count(room) == 34
+    await bot.dispatcher.drain()
+    assert not [t for t in human_turns(bot) if t.sent]  # history is stored, never answered
+
+    await run(f"leave matrix {room_id}")
 
 
 # -- moderation --------------------------------------------------------------------------------
