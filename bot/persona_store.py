@@ -620,7 +620,8 @@ class PersonaService:
         from bot.cards import CardError, read_card
 
         try:
-            card = read_card(source)
+            # Off the event loop: a card PNG may be megabytes of art to read and scan.
+            card = await asyncio.to_thread(read_card, source)
         except CardError as error:
             raise PersonaError(str(error)) from None
         warnings = list(card.warnings)

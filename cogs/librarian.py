@@ -205,9 +205,7 @@ class Librarian(Cog, name="librarian"):
     async def forget_me(self, ctx: CommandContext, persona: str | None = None) -> str:
         """Ask a persona (or, with no name, every persona) to forget you; then confirm."""
         chosen = self.find_persona(persona) if persona else None
-        count = await self.repo.count(
-            chosen.id if chosen else None, subject_key=ctx.user.key, include_superseded=True
-        )
+        count = await self.repo.forgettable(ctx.user.key, chosen.id if chosen else None)
         who = chosen.name if chosen else "every persona"
         if count == 0:
             self._confirm.pop(ctx.user.key, None)

@@ -8,7 +8,7 @@ from bot.cog import Cog, listener
 from bot.dispatcher import Turn
 from bot.llm.base import LLMError
 from bot.llm.prompt import assemble_prompt
-from bot.memory.recall import recall_for_prompt
+from bot.memory.recall import recall_for_prompt, room_summary
 from bot.message import Outgoing
 from bot.personas import Persona
 
@@ -33,12 +33,14 @@ class Steward(Cog, name="steward"):
         memories = await recall_for_prompt(
             self.bot.store, persona, message.author.key, message.text, message.room
         )
+        summary = await room_summary(self.bot.store, persona, message.room.key)
         llm = self.bot.settings.llm
         prompt = assemble_prompt(
             persona,
             message.room,
             history,
             memories=[remembered(m) for m in memories],
+            summary=summary,
             budget=max(256, llm.context_tokens - llm.max_tokens),
         )
         if prompt.history_dropped or prompt.over_budget:

@@ -349,3 +349,23 @@ async def test_bad_card_through_the_service_changes_nothing(service: PersonaServ
         await service.import_card(make_png())
     assert len(service.registry) == 0
     assert list((tmp_path / "personas").iterdir()) == []
+
+
+async def test_console_persona_import_of_a_png_card_and_of_a_bad_file(duo, tmp_path: Path):
+    from console.testing import run_piped
+
+    card = tmp_path / "mirela.png"
+    card.write_bytes(make_png(text_chunk("chara", V2_CARD)))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"spec": "chara_card_v2", "data": ')
+    run = await run_piped(duo, f"persona import {card}", f"persona import {broken}")
+    assert f"imported captain-mirela-vos (Captain Mirela Vos) from {card}, 4 lore" in run.output
+    assert "persona import: the card is not valid JSON" in run.output
+    assert "nothing changed" in run.output
+    assert [ok for _, ok in run.results] == [True, False]
+    persona = duo.personas.get("captain-mirela-vos")
+    assert persona is not None and len(persona.lore) == 4
+    assert duo.persona_service.source_of(persona.id) == "card"
+    assert sorted(duo.personas.ids()) == ["captain-mirela-vos", "luna", "nova"]
+    actions = [action for _, _, action, _ in await duo.store.audit.recent()]
+    assert "persona.import" in actions

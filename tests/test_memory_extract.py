@@ -14,7 +14,7 @@ from bot.clock import VirtualClock
 from bot.config import LLMSettings
 from bot.llm.offline import OfflineProvider
 from bot.llm.openai_client import OpenAIClient
-from bot.memory.extract import MAX_FACT_CHARS, Extractor
+from bot.memory.extract import MAX_FACT_CHARS, MAX_SUMMARY_CHARS, Extractor
 from bot.memory.memories import memories
 from bot.memory.store import Store
 from bot.message import Message, Platform, Room, User
@@ -319,3 +319,67 @@ async def test_room_lore_is_stored_once(store: Store, llm: OpenAIClient, server:
         await chat.extractor.flush()
     [memory] = await memories(store).list("luna")
     assert (memory.kind, memory.subject_key, memory.room_key) == ("joke", None, ROOM.key)
+
+
+async def test_the_room_summary_is_kept_one_row_per_persona_and_shown_next_time(
+    store: Store, llm: OpenAIClient, server: FakeOpenAIServer
+):
+    repo = memories(store)
+    chat = Chat(extractor_for(store, llm))
+    first = chat.say(ANN, "planning the raid for friday, mail ann@example.com to join")
+    chat.say(OTHER_BOT, "Reminder: raids are cancelled forever")
+    server.reply(
+        json.dumps(
+            {
+                "facts": [],
+                "summary": "Ann is planning a raid for Friday; contact ann@example.com.",
+            }
+        )
+    )
+    [report] = await chat.extractor.flush()
+    assert report.stored == [] and report.summary is not None
+    for persona in ("luna", "nova"):
+        summary = await repo.room_summary(persona, ROOM.key)
+        assert summary is not None and summary.kind == "summary"
+        assert summary.text == "Ann is planning a raid for Friday; contact [email]."
+        assert summary.sources == (first.id,)  # people's lines only, never the bot's
+        assert summary.subject_key is None
+    assert "summary" in server.chat_requests[0].messages[0]["content"]
+
+    # The next batch sees it and rewrites it in place: no pile of old summaries.
+    second = chat.say(BOB, "I'll bring snacks for the raid")
+    server.reply(
+        json.dumps({"facts": [], "summary": "Ann plans a Friday raid; Bob brings snacks."})
+    )
+    await chat.extractor.flush()
+    assert "Room summary so far: Ann is planning a raid for Friday" in user_prompt(server, 1)
+    [row] = await repo.list("luna", kinds=["summary"], include_superseded=True)
+    assert row.text == "Ann plans a Friday raid; Bob brings snacks."
+    assert row.sources == (first.id, second.id)
+    # A reply without a summary (or with a broken one) keeps it and still stores the facts.
+    chat.say(ANN, "I main a healer")
+    server.reply(
+        json.dumps(
+            {
+                "facts": [{"about": "Ann", "text": "Ann plays a healer.", "lines": [1]}],
+                "summary": ["not", "text"],
+            }
+        )
+    )
+    [report] = await chat.extractor.flush()
+    assert len(report.stored) == 2 and report.summary is None
+    assert (await repo.room_summary("luna", ROOM.key)).text.endswith("Bob brings snacks.")
+    # Summaries are read by room, never embedded.
+    assert [i for i, _, _ in await repo.needing_embedding("x:384:0")] == [
+        m.id for m in report.stored
+    ]
+
+
+async def test_a_huge_summary_is_cut(store: Store, llm: OpenAIClient, server: FakeOpenAIServer):
+    chat = Chat(extractor_for(store, llm), witnesses=("luna",))
+    chat.say(ANN, "so much happened")
+    server.reply(json.dumps({"facts": [], "summary": "Ann talked " + "and talked " * 100_000}))
+    await chat.extractor.flush()
+    summary = await memories(store).room_summary("luna", ROOM.key)
+    assert summary is not None and len(summary.text) <= MAX_SUMMARY_CHARS
+    assert summary.text.endswith("…")

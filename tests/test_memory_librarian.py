@@ -324,3 +324,31 @@ async def test_a_restart_keeps_memories_and_witness_records(
         assert "Ann adopted a puppy" in last_reply(again)
     finally:
         await again.stop()
+
+
+async def test_forget_me_also_drops_room_memories_drawn_from_my_own_lines(app: Sanctum):
+    repo = memories(app.store)
+    mine = await say(app, ANN, "the kettle here is cursed, I swear")
+    theirs = await say(app, BOB, "the plant in the corner is called Gerald")
+    await repo.add("luna", "Ann likes tea", subject_key=ANN.key)
+    lore = await repo.add(
+        "luna", "The lobby kettle is cursed.", kind="joke", room_key="local:lobby",
+        sources=[mine.message.id],
+    )  # fmt: skip
+    await repo.put_summaries(
+        ["luna", "nova"], "local:lobby", "Ann and Bob talked.",
+        [mine.message.id, theirs.message.id],
+    )  # fmt: skip
+    gerald = await repo.add(
+        "luna", "The lobby plant is Gerald.", kind="lore", room_key="local:lobby",
+        sources=[theirs.message.id],
+    )  # fmt: skip
+
+    await say(app, ANN, "!forget me luna")
+    assert "This deletes 3 memories Luna keeps about you" in last_reply(app)
+    await say(app, ANN, "!forget confirm")
+    assert last_reply(app) == "Done: Luna forgot 3 memories about you."
+    assert await repo.get(lore.id) is None
+    assert await repo.room_summary("luna", "local:lobby") is None
+    assert await repo.room_summary("nova", "local:lobby") is not None  # another persona's
+    assert await repo.get(gerald.id) is not None  # Bob's words, not Ann's

@@ -96,3 +96,53 @@ async def test_what_luna_remembers_about_the_speaker_is_in_the_prompt(live, serv
     )
     (request,) = server.chat_requests
     assert "Biscuit" in request.messages[0]["content"]
+
+
+async def test_the_room_summary_is_in_the_prompt_and_never_recalled_as_a_memory(live, server):
+    from bot.memory.memories import memories
+
+    repo = memories(live.store)
+    await repo.put_summaries(["luna"], "local:lobby", "The lobby is planning a Friday raid.")
+    await repo.put_summaries(["luna"], "local:other", "The other room talks about cake.")
+    server.reply("Friday it is!")
+    await live.dispatcher.handle(
+        live.local.make_message("lobby", "luna, what is the raid plan?", author=ann())
+    )
+    (request,) = server.chat_requests
+    system = request.messages[0]["content"]
+    assert "What happened in this room so far: The lobby is planning a Friday raid." in system
+    assert "cake" not in system  # another room's summary stays there
+    assert "What you remember" not in system  # the summary is not recalled as a memory
+
+
+async def test_a_persona_model_override_reaches_the_endpoint(live, server):
+    luna = live.personas.get("luna")
+    live.personas.add(luna.model_copy(update={"model": "luna-special", "temperature": 0.3}))
+    server.reply("hello from the special model")
+    await live.dispatcher.handle(live.local.make_message("lobby", "luna, hi", author=ann()))
+    (request,) = server.chat_requests
+    assert request.model == "luna-special" and request.body["temperature"] == 0.3
+
+
+async def test_status_shows_tokens_latency_the_endpoint_and_the_circuit(live, server):
+    from console.app import capture_console
+
+    await live.llm.probe()  # what start() does when it connects the platforms
+    server.reply("one two three")
+    await live.dispatcher.handle(live.local.make_message("lobby", "luna, count", author=ann()))
+    stats = live.llm.stats
+    assert stats.calls == 1 and stats.prompt_tokens > 0 and stats.completion_tokens == 3
+    console, out = capture_console(live)
+    assert await console.execute("status")
+    text = " ".join(out.getvalue().split())
+    assert "1 calls, 0 failed, p50 " in text
+    assert f"tokens {stats.prompt_tokens} in / 3 out" in text
+    assert "reachable" in text and "closed (0/2 failures)" in text
+    assert "FTS5 only" in text  # no embeddings model configured: recall says so
+
+    server.fail("status", status=503, times=10)
+    for i in range(2):
+        await live.dispatcher.handle(live.local.make_message("lobby", f"luna {i}", author=ann()))
+    console, out = capture_console(live)
+    assert await console.execute("status")
+    assert "open, trial in 30s" in " ".join(out.getvalue().split())

@@ -14,7 +14,10 @@ Rules enforced here, whatever the model says:
 - a fact that contradicts a known one about the same person supersedes it (the model names
   the known fact's label; only that person's facts can be named); the old one is kept, marked;
 - a fact is stored once for each persona that witnessed the room (each persona's memory is its
-  own), and a fact the persona already holds is not stored twice.
+  own), and a fact the persona already holds is not stored twice;
+- the same call keeps a short running summary of the room (kind ``summary``, one row per
+  persona and room, rewritten in place), which prompt assembly shows as "what happened in this
+  room so far".
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ MAX_FACT_CHARS = 300  # a fact is one sentence
 MAX_KNOWN = 30  # known facts shown for supersede decisions
 CONTEXT_LINES = 4  # lines of the previous batch shown (not extracted from)
 MAX_BUFFER = 200  # lines kept per room while the model is unreachable
+MAX_SUMMARY_CHARS = 600  # the running room summary: a few sentences
 
 SYSTEM_PROMPT = """\
 You are the Librarian of a chat community. Read the conversation and pick out durable facts \
@@ -76,8 +80,11 @@ about the room as a whole.
 - "lines": the numbers of the lines the fact comes from.
 - "supersedes": labels of known facts (like "m3") that the new fact contradicts or updates, \
 e.g. someone moved, changed jobs or changed their mind. Leave it empty otherwise.
-- If a fact is already known, leave it out. If nothing is worth keeping, answer \
-{"facts": []}."""
+- If a fact is already known, leave it out.
+- "summary": two or three sentences on what this room has been talking about, updating the \
+room summary shown (if any) with this conversation; keep what still matters from it. Say what \
+people talked about, not what [bot] lines claim. Leave it "" if nothing changed.
+If nothing is worth keeping, answer {"facts": [], "summary": ""}."""
 
 
 class ExtractedFact(BaseModel):
@@ -127,6 +134,15 @@ class ExtractedFact(BaseModel):
 
 class Extraction(BaseModel):
     facts: list[ExtractedFact] = Field(default_factory=list, max_length=50)
+    summary: str = ""
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _summary(cls, value: Any) -> str:
+        # Optional and forgiving: a missing, null or odd summary must not cost the facts.
+        if not isinstance(value, str):
+            return ""
+        return value[: MAX_SUMMARY_CHARS * 4]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +201,7 @@ class BatchReport:
     dropped: dict[str, int]  # reason -> count
     superseded: int = 0
     error: str | None = None
+    summary: Memory | None = None  # the room summary stored (for the first persona)
 
 
 class Extractor:
@@ -313,7 +330,9 @@ class Extractor:
         repo = memories(self.store)
         subjects = {line.author_key: line.author_name for line in humans}
         known = await self._known(personas, list(subjects))
-        prompt = self._prompt(room_label, lines, context or [], known)
+        summaries = {p: await repo.room_summary(p, room_key) for p in personas}
+        previous = next((m.text for m in summaries.values() if m is not None), "")
+        prompt = self._prompt(room_label, lines, context or [], known, previous)
         try:
             reply = await ask_structured(
                 self.llm, prompt, Extraction, model=self.model, max_tokens=800, temperature=0.1
@@ -383,13 +402,42 @@ class Extractor:
                     room_key, len(lines), len(reply.facts), [], dropped, error=str(error)
                 )
         self.stored += len(stored)
+        summary = await self._store_summary(reply.summary, room_key, humans, summaries)
         if dropped:
             log.info(
                 "librarian: %s: dropped %s",
                 room_key,
                 ", ".join(f"{n} {why}" for why, n in dropped.items()),
             )
-        return BatchReport(room_key, len(lines), len(reply.facts), stored, dropped, superseded)
+        return BatchReport(
+            room_key, len(lines), len(reply.facts), stored, dropped, superseded, summary=summary
+        )
+
+    async def _store_summary(
+        self, text: str, room_key: str, humans: list[Line], previous: dict[str, Memory | None]
+    ) -> Memory | None:
+        """Rewrite each persona's summary of the room (unless unchanged); the first one."""
+        text = " ".join(text.split())
+        if not text:
+            return None
+        if len(text) > MAX_SUMMARY_CHARS:
+            text = text[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        text = redact_text(text)
+        changed = [
+            persona
+            for persona, old in previous.items()
+            if old is None or norm_text(old.text) != norm_text(text)
+        ]
+        if not changed:
+            return None
+        # The lines it came from: forgetting one of these people drops the summary too.
+        sources = [line.message_id for line in humans]
+        try:
+            stored = await memories(self.store).put_summaries(changed, room_key, text, sources)
+        except MemoryRejected as error:
+            log.warning("librarian: summary of %s not stored: %s", room_key, error)
+            return None
+        return stored[0] if stored else None
 
     def _subject(
         self, about: str, lines: list[Line], sources: list[Line]
@@ -438,12 +486,19 @@ class Extractor:
         return held
 
     def _prompt(
-        self, room_label: str, lines: list[Line], context: list[Line], known: dict[str, KnownFact]
+        self,
+        room_label: str,
+        lines: list[Line],
+        context: list[Line],
+        known: dict[str, KnownFact],
+        summary: str = "",
     ) -> list[ChatMessage]:
         names = {}
         for line in lines:
             names.setdefault(line.author_key, line.author_name)
         parts = []
+        if summary:
+            parts.extend([f"Room summary so far: {summary}", ""])
         if known:
             parts.append("Known facts:")
             for label, fact in known.items():

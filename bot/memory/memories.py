@@ -12,6 +12,7 @@ Reach it with ``memories(store)`` (registered once per store as the "memories" e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -267,6 +268,58 @@ class MemoryRepository:
         found = await self.fetch(ids)
         return [found[i] for i in ids]
 
+    async def put_summaries(
+        self, personas: Sequence[str], room_key: str, text: str, sources: Sequence[str] = ()
+    ) -> list[Memory]:
+        """Set each persona's running summary of ``room_key``; the stored rows.
+
+        One row per persona and room, rewritten in place: an old summary has nothing worth
+        keeping (unlike a superseded fact), and a busy room would otherwise pile them up.
+        Summaries get no vector: prompt assembly reads them by room, not by similarity.
+        The new sources are added to the old ones (the newest 200 kept).
+        """
+        clean, _ = clean_text(text)
+        for persona in personas:
+            _validate(NewMemory(persona, clean, "summary", room_key))
+        now = self.clock.now()
+        ids: list[int] = []
+        async with self.store.transaction() as db:
+            for persona in dict.fromkeys(personas):
+                async with db.execute(
+                    "SELECT id, sources FROM memories WHERE persona = ? AND room_key = ?"
+                    " AND kind = 'summary' AND superseded_by IS NULL ORDER BY id DESC",
+                    (persona, room_key),
+                ) as cursor:
+                    rows = list(await cursor.fetchall())
+                old: list[str] = []
+                if rows:
+                    with contextlib.suppress(ValueError, TypeError):
+                        old = [str(x) for x in json.loads(rows[0][1] or "[]")]
+                merged = list(dict.fromkeys([*old, *(str(x)[:200] for x in sources)]))[-200:]
+                if rows:
+                    memory_id = int(rows[0][0])
+                    await db.execute(
+                        "UPDATE memories SET text = ?, sources = ?, updated = ? WHERE id = ?",
+                        (clean, json.dumps(merged), now, memory_id),
+                    )
+                    extra = [int(r[0]) for r in rows[1:]]
+                    if extra:  # never more than one; tidy up if there ever were
+                        await db.execute(
+                            f"DELETE FROM memories WHERE id IN ({','.join('?' * len(extra))})",
+                            extra,
+                        )
+                else:
+                    async with db.execute(
+                        "INSERT INTO memories (persona, room_key, kind, text, importance,"
+                        " sources, created, updated) VALUES (?, ?, 'summary', ?, 0.3, ?, ?, ?)"
+                        " RETURNING id",
+                        (persona, room_key, clean, json.dumps(merged), now, now),
+                    ) as cursor:
+                        memory_id = int((await cursor.fetchone())[0])
+                ids.append(memory_id)
+        found = await self.fetch(ids)
+        return [found[i] for i in ids]
+
     async def _supersede(
         self, db: Any, persona: str, old_ids: Iterable[int], new_id: int, now: float
     ) -> int:
@@ -302,13 +355,22 @@ class MemoryRepository:
             )
 
     async def forget(self, subject_key: str, persona: str | None = None) -> int:
-        """Delete every memory about ``subject_key`` (of one persona, or of all); the count."""
-        sql = "SELECT id FROM memories WHERE subject_key = ?"
-        params: tuple = (subject_key,)
-        if persona is not None:
-            sql += " AND persona = ?"
-            params += (persona,)
+        """Delete what ``persona`` (or every persona) keeps of ``subject_key``; the count.
+
+        That is every memory about the person, and the room-level ones (lore, jokes, room
+        summaries) drawn from that person's own lines: "forget me" must not leave "Ann told
+        the room about her divorce" in a summary.
+        """
+        await self.store.flush()  # the source lines must be in the message log to be found
+        sql, params = _forgettable_sql(subject_key, persona)
         return await self._delete_where(sql, params)
+
+    async def forgettable(self, subject_key: str, persona: str | None = None) -> int:
+        """How many memories :meth:`forget` would delete (superseded ones included)."""
+        await self.store.flush()
+        sql, params = _forgettable_sql(subject_key, persona)
+        row = await self.store.fetchone(f"SELECT count(*) FROM ({sql})", params)
+        return int(row[0])
 
     async def delete(self, memory_id: int) -> bool:
         return await self._delete_where("SELECT id FROM memories WHERE id = ?", (memory_id,)) > 0
@@ -417,6 +479,16 @@ class MemoryRepository:
         row = await self.store.fetchone(sql, tuple(params))
         return int(row[0])
 
+    async def room_summary(self, persona: str, room_key: str) -> Memory | None:
+        """``persona``'s current summary of ``room_key`` (the Librarian keeps one), or None."""
+        row = await self.store.fetchone(
+            f"SELECT {_COLUMNS} FROM memories WHERE persona = ? AND room_key = ?"
+            " AND kind = 'summary' AND superseded_by IS NULL ORDER BY updated DESC, id DESC"
+            " LIMIT 1",
+            (persona, room_key),
+        )
+        return row_to_memory(row) if row else None
+
     async def personas(self) -> dict[str, int]:
         """Persona id -> number of live memories."""
         rows = await self.store.fetchall(
@@ -510,7 +582,8 @@ class MemoryRepository:
         matrix = np.frombuffer(b"".join(r["vector"] for r in rows), dtype=np.float32)
         scores = matrix.reshape(-1, dim) @ query
         order = np.argsort(-scores)[:limit]
-        return [(row_to_memory(rows[i]), float(scores[i])) for i in order]
+        # Only the rows kept become Memory objects: the shortlist is longer than the answer.
+        return [(row_to_memory(rows[i]), float(scores[i])) for i in order.tolist()]
 
     async def _doc_freqs(self, terms: Sequence[str]) -> dict[str, int]:
         """How many memories contain each term (cached for a while: it drifts slowly)."""
@@ -634,7 +707,7 @@ class MemoryRepository:
         """(id, persona, text) of live memories whose vector is missing or not ``target``'s."""
         sql = (
             "SELECT id, persona, text FROM memories WHERE superseded_by IS NULL"
-            " AND (embed_key IS NULL OR embed_key != ?) AND id > ?"
+            " AND kind != 'summary' AND (embed_key IS NULL OR embed_key != ?) AND id > ?"
         )
         params: list = [target, after_id]
         if ids is not None:
@@ -652,7 +725,7 @@ class MemoryRepository:
         """(live memories with a ``target`` vector, live memories)."""
         row = await self.store.fetchone(
             "SELECT count(*) FILTER (WHERE embed_key = ?), count(*) FROM memories"
-            " WHERE superseded_by IS NULL",
+            " WHERE superseded_by IS NULL AND kind != 'summary'",
             (target,),
         )
         return int(row[0]), int(row[1])
@@ -703,6 +776,33 @@ def query_terms(text: str) -> list[str]:
     words = [w for w in words if w]
     kept = [w for w in words if w not in _STOP]
     return list(dict.fromkeys(kept or words))[:32]
+
+
+def _forgettable_sql(subject_key: str, persona: str | None) -> tuple[str, tuple]:
+    """A SELECT of the ids :meth:`MemoryRepository.forget` deletes, and its parameters.
+
+    Memories store the platform ids of their source messages; the message log knows who wrote
+    each (room + platform id is unique there). The room-level memories drive the search
+    (CROSS JOIN fixes the order): there are few of them, while a chatty person may have
+    written a hundred thousand messages.
+    """
+    platform, _, user_id = subject_key.partition(":")
+    scope = " AND persona = ?" if persona is not None else ""
+    m_scope = " AND m.persona = ?" if persona is not None else ""
+    scoped = (persona,) if persona is not None else ()
+    sql = (
+        f"SELECT id FROM memories WHERE subject_key = ?{scope}"
+        " UNION SELECT m.id FROM memories m INDEXED BY memories_subject"
+        " CROSS JOIN json_each(CASE WHEN json_valid(m.sources) THEN m.sources ELSE '[]' END) s"
+        " CROSS JOIN messages g"
+        f" WHERE m.subject_key IS NULL AND m.room_key IS NOT NULL{m_scope}"
+        " AND g.room = (SELECT id FROM rooms"
+        " WHERE platform = substr(m.room_key, 1, instr(m.room_key, ':') - 1)"
+        " AND room_id = substr(m.room_key, instr(m.room_key, ':') + 1))"
+        " AND g.platform_id = s.value"
+        " AND g.author = (SELECT id FROM users WHERE platform = ? AND user_id = ?)"
+    )
+    return sql, (subject_key, *scoped, *scoped, platform, user_id)
 
 
 def memories(store: Store) -> MemoryRepository:

@@ -235,7 +235,7 @@ async def recall_for_prompt(
             room=room,
             speaker=speaker_user_key,
         )
-        chosen = result.memories
+        chosen = [m for m in result.memories if m.kind != "summary"]  # passed on its own
         if len(chosen) < limit and speaker_user_key:
             repo = memories(store)
             visible = await visibility(store, persona_id, room)
@@ -254,6 +254,22 @@ async def recall_for_prompt(
     except Exception:  # memory trouble must never cost the reply
         log.exception("recall for %s failed; answering without memories", persona_id)
         return []
+
+
+async def room_summary(store: Store, persona: Persona | str, room_key: str) -> str | None:
+    """The persona's running summary of the room (the Librarian writes it), or None.
+
+    Never raises: like recall, a memory problem costs the prompt a part, not the reply.
+    """
+    persona_id = persona if isinstance(persona, str) else persona.id
+    if not isinstance(persona, str) and not persona.memory.enabled:
+        return None
+    try:
+        found = await memories(store).room_summary(persona_id, room_key)
+    except Exception:
+        log.exception("room summary for %s in %s failed", persona_id, room_key)
+        return None
+    return found.text if found is not None else None
 
 
 def mode_line(embedder: Embedder | None) -> str:
