@@ -17,7 +17,7 @@ from pydantic_settings import SettingsConfigDict
 
 from bot.config import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class SettingsError(RuntimeError):
@@ -157,7 +157,7 @@ async def _run_bot(settings: Settings, *, console: bool) -> int:
 
 async def _run_commands(settings: Settings, lines: list[str]) -> int:
     from bot.app import Sanctum
-    from bot.logs import setup_logging
+    from bot.logs import setup_logging, terminal_to
     from bot.memory.store import StoreError
     from console.app import AdminConsole
 
@@ -169,20 +169,27 @@ async def _run_commands(settings: Settings, lines: list[str]) -> int:
         print(f"sanctum: {error}", file=sys.stderr)
         await bot.stop()
         return EXIT_FAILED
-    failed = False
     try:
         console = AdminConsole(bot, interactive=False)
-        for line in lines:
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            ok = await console.execute(line)
-            await bot.dispatcher.drain()
-            failed = failed or not ok
-            if bot.stop_requested.is_set():
-                break
+        with terminal_to(sys.stderr):  # a crashed command: its one line, not a traceback
+            failed = await _run_lines(bot, console, lines)
     finally:
         await bot.stop()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+async def _run_lines(bot: Any, console: Any, lines: list[str]) -> bool:
+    """Run each line; True when one of them failed."""
+    failed = False
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        ok = await console.execute(line)
+        await bot.dispatcher.drain()
+        failed = failed or not ok
+        if bot.stop_requested.is_set():
+            break
+    return failed
 
 
 async def _replay(args: argparse.Namespace) -> int:
@@ -248,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "memory":
             return asyncio.run(_memory(args))
         settings = _settings_from(args)
-        if args.command == "run-command":
-            lines = args.lines or sys.stdin.read().splitlines()
-            return asyncio.run(_run_commands(settings, lines))
-        if not args.no_console and not sys.stdin.isatty():
-            # Commands piped on stdin: run them like run-command, for automation.
-            return asyncio.run(_run_commands(settings, sys.stdin.read().splitlines()))
+        scripted = args.command == "run-command" or (
+            not args.no_console and not sys.stdin.isatty()  # commands piped on stdin
+        )
+        if scripted:
+            lines = args.lines if args.command == "run-command" else []
+            try:
+                return asyncio.run(_run_commands(settings, lines or sys.stdin.read().splitlines()))
+            except KeyboardInterrupt:  # automation stopped half-way has not succeeded
+                print("sanctum: interrupted", file=sys.stderr)
+                return EXIT_INTERRUPTED
         return asyncio.run(_run_bot(settings, console=not args.no_console))
     except SettingsError as error:
         print(f"sanctum: {error}", file=sys.stderr)

@@ -177,7 +177,9 @@ class Command:
         if self.callback is not None and not self.params:
             self.params = _signature_params(self.callback)
         if not self.help and self.callback is not None:
-            doc = (inspect.getdoc(self.callback) or "").strip()
+            # The callback's own docstring: inspect.getdoc would look a bound method up on its
+            # class, find this Command there, and answer with the dataclass's docstring.
+            doc = inspect.cleandoc(getattr(self.callback, "__doc__", None) or "").strip()
             self.help = doc.splitlines()[0] if doc else ""
 
     # -- declaration -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ guard, a filter masks anything that looks like a bearer token or an access token
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import logging.handlers
@@ -89,18 +90,70 @@ def file_handler() -> logging.handlers.RotatingFileHandler | None:
     return _sanctum_handler(logging.handlers.RotatingFileHandler)  # type: ignore[return-value]
 
 
+class OneLine(logging.Formatter):
+    """One line per record: a traceback would push the console's prompt off the screen, and
+    the log file keeps it whole."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{record.levelname} {record.name}: {record.getMessage()}"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            detail = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            text += f" ({detail}; traceback in the log file)"
+        return text
+
+
+_answering: set[asyncio.Task] = set()
+
+
+class _SkipAnswered(logging.Filter):
+    """Leaves out the registry's record of a crashed command the console already answered in
+    one line (the ``command X failed`` error), when it comes from that very command's task."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (_answering and record.exc_info and record.name == "bot.commands"):
+            return True
+        try:
+            return asyncio.current_task() not in _answering
+        except RuntimeError:  # logged from a thread: not the console's command
+            return True
+
+
+_SKIP_ANSWERED = _SkipAnswered()
+
+
+@contextlib.contextmanager
+def answered() -> Iterator[None]:
+    """Around a console command: its crash is answered on screen in one line, so the terminal
+    does not print the registry's log record of it a second time (the file still has it)."""
+    task = asyncio.current_task()
+    if task is None:
+        yield
+        return
+    _answering.add(task)
+    try:
+        yield
+    finally:
+        _answering.discard(task)
+
+
 @contextlib.contextmanager
 def terminal_to(stream) -> Iterator[None]:
     """Point the terminal handler at ``stream`` for a while (the console's patched stdout,
-    so warnings print above the prompt instead of through it)."""
+    so warnings print above the prompt instead of through it), one line per record."""
     handler = _sanctum_handler(logging.StreamHandler)
     if handler is None:
         yield
         return
     previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    formatter = handler.formatter
+    handler.setFormatter(OneLine())
+    handler.addFilter(_SKIP_ANSWERED)
     try:
         yield
     finally:
+        handler.removeFilter(_SKIP_ANSWERED)
+        handler.setFormatter(formatter)
         if previous is not None:
             handler.setStream(previous)  # type: ignore[attr-defined]
 

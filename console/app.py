@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import signal
 import sys
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from prompt_toolkit import PromptSession
@@ -31,6 +33,7 @@ from bot import logs
 from bot.commands import Scope
 from bot.message import Message, Role
 from console.completion import CommandCompleter
+from console.options import is_interruptible
 
 PROMPT = "sanctum> "
 TOOLBAR_REFRESH_S = 2.0
@@ -48,6 +51,7 @@ class AdminConsole:
         self.last_failed = False
         self.results: list[tuple[str, bool]] = []  # every line run, and whether it succeeded
         self._held: list[Any] | None = None  # output held back while $EDITOR has the terminal
+        self._running: tuple[asyncio.Task, str, Any] | None = None  # task, line, command
         bot.local.subscribe(self.on_local_message)
         bot.console = self
 
@@ -73,7 +77,7 @@ class AdminConsole:
         if isinstance(content, str):
             console.print(escape(content))
         else:
-            console.print(content)
+            console.print(content, soft_wrap=False)  # tables: wrapped cells, centred title
 
     def on_local_message(self, message: Message) -> None:
         if message.author.id == self.bot.local.owner.id:
@@ -95,6 +99,10 @@ class AdminConsole:
             for content in held:
                 self.show(content)
 
+    def has_terminal(self) -> bool:
+        """Whether a person is at a terminal to run ``$EDITOR`` in."""
+        return self.interactive or sys.stdin.isatty()
+
     async def confirm(self, word: str, question: str) -> bool:
         """Ask the person at the console to type ``word``; False for anything else."""
         if not self.interactive:
@@ -104,34 +112,97 @@ class AdminConsole:
             answer = await session.prompt_async(f"{question} Type {word} to go on: ")
         except (EOFError, KeyboardInterrupt):
             return False
+        finally:
+            if self._running is not None:
+                self._catch_sigint()  # the question's prompt removed our Ctrl-C handler
         return answer.strip() == word
 
     # -- commands --------------------------------------------------------------------------
 
     async def execute(self, text: str) -> bool:
-        """Run one console line; True when it succeeded. Never raises."""
+        """Run one console line; True when it succeeded. Never raises (but a cancellation of
+        the console itself goes on up)."""
         text = text.strip()
         if not text:
             return True
+        cmd, _, _ = self.bot.commands.resolve(text, Scope.CONSOLE)
+        task = asyncio.ensure_future(self._run_line(text))
+        self._running = (task, text, cmd)
         try:
-            outcome = await self.bot.commands.execute(
-                text,
-                bot=self.bot,
-                user=self.bot.local.owner,
-                role=Role.OWNER,
-                source=Scope.CONSOLE,
-                reply=self.print,
-                prefix="",
-            )
-        except Exception as error:
-            self.show(f"error: {type(error).__name__}: {error}")
+            with self._sigint_interrupts():
+                ok = await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the console is being stopped, not the command interrupted
+            self.show(f"interrupted: {text}")
             ok = False
-        else:
-            if outcome.status == "unknown":
-                self.show(f"unknown command: {outcome.command} (try help)")
-            ok = not outcome.failed
+        finally:
+            self._running = None
         self.results.append((text, ok))
         return ok
+
+    async def _run_line(self, text: str) -> bool:
+        try:
+            with logs.answered():  # a crash is the one line below, not a traceback too
+                outcome = await self.bot.commands.execute(
+                    text,
+                    bot=self.bot,
+                    user=self.bot.local.owner,
+                    role=Role.OWNER,
+                    source=Scope.CONSOLE,
+                    reply=self.print,
+                    prefix="",
+                )
+        except Exception as error:
+            self.show(f"error: {type(error).__name__}: {error}")
+            return False
+        if outcome.status == "unknown":
+            self.show(f"unknown command: {outcome.command} (try help)")
+        return not outcome.failed
+
+    # -- Ctrl-C while a command runs ----------------------------------------------------------
+
+    def interrupt(self) -> None:
+        """Ctrl-C while a command runs: the terminal is not the prompt's then, so it arrives
+        as SIGINT. It cancels an interruptible command (a backfill); the others say so and go
+        on. It never stops the bot (quit, Ctrl-D or SIGTERM do)."""
+        if self._running is None:
+            return
+        task, text, cmd = self._running
+        if task.done():
+            return
+        if self.interactive and sys.__stdout__ is not None and sys.__stdout__.isatty():
+            self.show("")  # off the line of the terminal's "^C" echo
+        if is_interruptible(cmd):
+            task.cancel()
+        else:
+            name = cmd.qualified_name if cmd is not None else text.split()[0]
+            self.show(f"{name} cannot be interrupted; it will finish on its own")
+
+    def _catch_sigint(self) -> bool:
+        if not self.interactive or threading.current_thread() is not threading.main_thread():
+            return False
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self.interrupt)
+        except (NotImplementedError, RuntimeError, ValueError):  # no signals here (Windows)
+            return False
+        return True
+
+    @contextlib.contextmanager
+    def _sigint_interrupts(self) -> Iterator[None]:
+        # prompt_toolkit takes SIGINT while it prompts and removes its handler after; between
+        # prompts Ctrl-C would otherwise do nothing at all.
+        previous = signal.getsignal(signal.SIGINT)
+        if not self._catch_sigint():
+            yield
+            return
+        try:
+            yield
+        finally:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     # -- the interactive loop ----------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 Argument completion is by parameter name: a parameter called ``persona`` (or ``name``)
 completes persona ids, ``room`` room ids (of the PLATFORM given before it, if any),
-``platform`` platform names, ``cog`` cog names, ``user`` persona ids and the people in local
-rooms, ``topic`` (help) command names; a Literal parameter completes its choices. A command
+``platform`` platform names, ``cog`` loaded cogs (``cogs load``: the modules not loaded yet),
+``user`` persona ids and the people in local rooms, ``topic`` (help) command names; a Literal
+parameter completes its choices. A command
 may override that with :func:`console.options.complete` and declare ``--flag`` options with
 :func:`console.options.flags`: flag names complete after the positional words, and a flag's
 value completes from its own source. Adding a command therefore adds its completion.
@@ -40,17 +41,31 @@ def room_names(bot: Any, platform: str | None = None) -> list[str]:
     return names
 
 
+def _short(module_name: str) -> str:
+    """How ``cogs load`` spells a module: ``cogs.warden`` is ``warden``, others in full."""
+    inside = module_name.startswith("cogs.") and module_name.count(".") == 1
+    return module_name.removeprefix("cogs.") if inside else module_name
+
+
 def cog_names(bot: Any) -> list[str]:
-    """Loaded cogs and the modules in the cogs package that could be loaded."""
+    """What ``cogs unload|reload`` accept: loaded cogs and their modules."""
     names = set(bot.cogs.cogs)
-    names.update(m.rsplit(".", 1)[-1] for m in bot.cogs.modules)
+    names.update(_short(m) for m in bot.cogs.modules)
+    return sorted(names)
+
+
+def cog_modules(bot: Any) -> list[str]:
+    """What ``cogs load`` accepts: the modules in the cogs package not loaded yet."""
     try:
         import cogs
-
-        names.update(info.name for info in pkgutil.iter_modules(cogs.__path__))
     except ImportError:
-        pass
-    return sorted(names)
+        return []
+    loaded = set(bot.cogs.modules)
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(cogs.__path__)
+        if f"cogs.{info.name}" not in loaded
+    )
 
 
 def user_names(bot: Any, room: str | None = None) -> list[str]:
@@ -86,6 +101,7 @@ def argument_sources(bot: Any) -> dict[str, Source]:
         "room": lambda given: room_names(bot, given.get("platform")),
         "platform": lambda given: [p.value for p in Platform],
         "cog": lambda given: cog_names(bot),
+        "cog_module": lambda given: cog_modules(bot),
         "user": lambda given: user_names(bot, given.get("room")),
     }
 

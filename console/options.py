@@ -7,9 +7,9 @@ options declares them with :func:`flags` and parses its ``Rest`` text with the s
     @command("spawn", ...)
     async def spawn(self, ctx, args: Rest): positional, options = options_of(spawn).parse(args)
 
-:func:`complete` overrides the completion source the console picks by parameter name. Both
-are stored on the callback, so they survive ``Command.bind`` and cog reloads, and the console's
-completer reads them from there.
+:func:`complete` overrides the completion source the console picks by parameter name, and
+:func:`interruptible` lets Ctrl-C cancel the command while it runs. All are stored on the
+callback, so they survive ``Command.bind`` and cog reloads; the console reads them there.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.commands import Command, UsageError, tokenize
 
 _FLAGS = "__sanctum_flags__"
 _COMPLETE = "__sanctum_complete__"
+_INTERRUPTIBLE = "__sanctum_interruptible__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,19 @@ def complete(**sources: str | None) -> Callable[[Any], Any]:
         return target
 
     return decorator
+
+
+def interruptible(target: Any) -> Any:
+    """Ctrl-C at the console cancels this command while it runs (a long backfill). Opt-in:
+    cancellation skips a command's ``except Exception`` rollbacks, so only commands whose every
+    step is safe to stop between mark themselves; Ctrl-C during the others only says so."""
+    callback = target.callback if isinstance(target, Command) else target
+    setattr(callback, _INTERRUPTIBLE, True)
+    return target
+
+
+def is_interruptible(cmd: Command | None) -> bool:
+    return bool(getattr(cmd.callback if cmd is not None else None, _INTERRUPTIBLE, False))
 
 
 def options_of(cmd: Command | Callable[..., Any] | None) -> FlagSpec | None:

@@ -43,7 +43,7 @@ async def test_personas_and_persona_show(duo):
     assert run.ok("persona show nova") and 'system_prompt = "You are Nova' in run.output
     assert run.ok("persona show Luna")  # by name, any case
     assert not run.ok("persona show ghost") and "no persona 'ghost'" in run.output
-    assert not run.ok("persona") and "Usage: persona edit|show" in run.output
+    assert not run.ok("persona") and "Usage: persona edit|import|show" in run.output
 
 
 async def test_persona_edit_applies_a_valid_edit(duo, tmp_path, monkeypatch):
@@ -125,3 +125,29 @@ async def test_spawn_on_a_platform_that_cannot_make_accounts_keeps_nothing(duo):
     assert "twitch cannot create accounts for personas; nothing was created" in run.output
     assert "vega" not in duo.personas
     assert not (duo.settings.personas_dir / "vega.toml").exists()
+
+
+async def test_persona_edit_without_a_terminal_is_one_line_and_runs_no_editor(
+    duo, tmp_path, monkeypatch
+):
+    import io
+
+    from console.app import capture_console
+
+    use_editor(tmp_path, monkeypatch, "good")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("piped commands\n"))  # not a TTY
+    console, out = capture_console(duo)
+    assert not await console.execute("persona edit luna")
+    assert "persona edit needs a terminal for $EDITOR" in out.getvalue()
+    assert "stargazer" not in duo.personas.get("luna").traits  # the editor never ran
+
+
+async def test_despawn_needs_every_platform_of_the_persona_connected(duo):
+    # Nova speaks on Matrix too; Matrix is not connected: despawn says so and removes nothing.
+    path = duo.settings.personas_dir / "nova.toml"
+    text = path.read_text() + '\n[accounts]\nmatrix = "@nova:example.org"\n'
+    await duo.persona_service.apply_toml("nova", text)
+    assert duo.personas.get("nova").account(Platform.MATRIX) == "@nova:example.org"
+    run = await run_piped(duo, "despawn nova")
+    assert not run.ok("despawn nova") and "matrix is not connected" in run.output
+    assert "nova" in duo.personas and path.exists()

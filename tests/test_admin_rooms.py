@@ -124,3 +124,29 @@ async def test_fetch_errors(app):
     assert "matrix is not connected" in run.output
     assert "no room 'nowhere' on local" in run.output
     assert [ok for _, ok in run.results] == [False, False]
+
+
+async def test_ctrl_c_stops_a_backfill_and_keeps_what_it_fetched(app, monkeypatch):
+    import asyncio
+
+    from tests.test_console import SAFETY_S, sigint_self
+
+    guest = User(Platform.LOCAL, "guest", "guest", "Guest")
+    app.local.ensure_room("archive")
+    for n in range(250):
+        app.local.make_message("archive", f"old line {n}", author=guest)
+    real_history = app.local.history
+
+    async def history(room_id, since_token=None):
+        async for page in real_history(room_id, since_token):
+            yield page
+            sigint_self()  # Ctrl-C after the first page of 100
+            await asyncio.wait_for(asyncio.Event().wait(), SAFETY_S)
+
+    monkeypatch.setattr(app.local, "history", history)
+    run = await run_piped(app, "fetch_all archive", "rooms")
+    assert run.results == [("fetch_all archive", False), ("rooms", True)]
+    assert "local:archive: stopped after 100 messages, 100 new stored" in run.output
+    assert "interrupted: fetch_all archive" in run.output
+    assert await app.store.messages.count(app.local.room("archive")) == 100
+    assert not app.stop_requested.is_set()

@@ -107,3 +107,43 @@ def test_backup_command(tmp_path):
     result = sanctum("backup", str(tmp_path / "copy.db"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "copy.db").exists()
+
+
+BOOM = """
+from bot.cog import Cog
+from bot.commands import Scope, command
+from bot.message import Role
+
+
+class Boom(Cog, name="boom"):
+    @command("explode", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def explode(self, ctx) -> str:
+        raise RuntimeError("kaboom")
+"""
+
+
+def test_run_command_a_crash_is_one_line_and_the_run_fails(tmp_path):
+    (tmp_path / "sanctum_boom").mkdir()
+    (tmp_path / "sanctum_boom" / "__init__.py").write_text("")
+    (tmp_path / "sanctum_boom" / "cog.py").write_text(BOOM)
+    env = {**ENV, "PYTHONPATH": f"{REPO}{os.pathsep}{tmp_path}"}
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "bot.cli", "--personas", str(PERSONAS), "run-command"),
+            *("cogs load sanctum_boom.cog", "explode", "help nosuch", "rooms"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "explode failed: RuntimeError: kaboom" in result.stdout
+    assert "No command nosuch that you can run." in result.stdout
+    assert "lobby" in result.stdout  # the lines after the failures still ran
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.strip() == ""  # the crash was answered once, on stdout
+    log = (tmp_path / "data" / "logs" / "sanctum.log").read_text()
+    assert "command explode failed" in log and "Traceback" in log

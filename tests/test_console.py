@@ -196,3 +196,123 @@ def test_run_command_exit_status_for_new_commands(tmp_path):
     assert "matrix is not connected" in failed.stdout
     assert "run `purge_and_seed --yes` to confirm" in failed.stdout
     assert len(list((tmp_path / "data" / "backups").glob("*.db"))) == 2
+
+
+SAFETY_S = 60  # a hung test fails instead of hanging; nothing here is timed
+
+
+def sigint_self() -> None:
+    """Ctrl-C as a terminal delivers it while a command runs: SIGINT to this process."""
+    import asyncio.unix_events
+    import os
+    import signal
+
+    # Unless the loop holds SIGINT (the console's handler), this would be KeyboardInterrupt
+    # and stop pytest itself: fail the test instead.
+    assert signal.getsignal(signal.SIGINT) is asyncio.unix_events._sighandler_noop
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+async def test_ctrl_c_during_a_command_interrupts_it_or_says_it_cannot(app):
+    import asyncio
+
+    from console.options import interruptible
+
+    @interruptible
+    @command("crawl", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def crawl(ctx):
+        await ctx.reply("crawling")
+        sigint_self()
+        await asyncio.wait_for(asyncio.Event().wait(), SAFETY_S)  # until Ctrl-C cancels it
+        return "crawl ran to its end"
+
+    @command("churn", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def churn(ctx):
+        sigint_self()
+        for _ in range(100_000):  # until the console has answered the Ctrl-C
+            if "cannot be interrupted" in buffer.getvalue():
+                break
+            await asyncio.sleep(0)
+        return "churn finished"
+
+    app.commands.add(crawl)
+    app.commands.add(churn)
+    with create_pipe_input() as pipe:
+        console, buffer = piped_console(app, pipe)
+        pipe.send_text("crawl\r")
+        pipe.send_text("churn\r")
+        pipe.send_text("rooms\r")
+        pipe.send_text("\x04")
+        await console.run()
+    out = buffer.getvalue()
+    assert console.results == [("crawl", False), ("churn", True), ("rooms", True)]
+    assert "crawling" in out and "interrupted: crawl" in out
+    assert "crawl ran to its end" not in out
+    assert "churn cannot be interrupted; it will finish on its own" in out
+    assert "churn finished" in out
+    assert not app.stop_requested.is_set()  # Ctrl-C never stops the bot
+
+
+async def test_a_crash_is_one_line_on_screen_and_a_traceback_in_the_log_file(app, tmp_path):
+    import logging
+
+    from bot import logs
+    from console.testing import run_piped
+
+    logs.setup_logging(tmp_path / "logdata", stream=io.StringIO())
+    screen = io.StringIO()  # what the terminal handler prints while the prompt runs
+
+    @command("tap", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def tap(ctx):
+        logs._sanctum_handler(logging.StreamHandler).setStream(screen)
+
+    @command("explode", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def explode(ctx):
+        raise RuntimeError("kaboom")
+
+    @command("shrug", scope=Scope.CONSOLE, role=Role.OWNER)
+    async def shrug(ctx):
+        try:
+            raise ValueError("a bad page")
+        except ValueError:
+            logging.getLogger("tests.console").warning("skipped a page", exc_info=True)
+        return "shrugged"
+
+    for cmd in (tap, explode, shrug):
+        app.commands.add(cmd)
+    try:
+        run = await run_piped(app, "tap", "explode", "shrug")
+        log_text = (tmp_path / "logdata" / "logs" / logs.LOG_FILE).read_text()
+    finally:
+        root = logging.getLogger()
+        for h in [h for h in root.handlers if getattr(h, "_sanctum", False)]:
+            root.removeHandler(h)
+            h.close()
+    assert run.output.count("explode failed: RuntimeError: kaboom") == 1
+    assert "Traceback" not in screen.getvalue()  # never a traceback over the prompt
+    assert "command explode failed" not in screen.getvalue()  # answered once, above
+    assert screen.getvalue().splitlines() == [
+        "WARNING tests.console: skipped a page (ValueError: a bad page; traceback in the log file)"
+    ]
+    assert "command explode failed" in log_text and "Traceback" in log_text
+    assert 'raise RuntimeError("kaboom")' in log_text
+
+
+async def test_help_lists_a_table_explains_one_and_fails_on_an_unknown_one(app):
+    from bot.cog import Cog
+    from console.testing import run_piped
+
+    class Undocumented(Cog, name="undocumented"):
+        @command("bare", scope=Scope.CONSOLE, role=Role.OWNER)
+        async def bare(self, ctx) -> str:
+            return "bare ran"
+
+    await app.cogs.add(Undocumented(app), __name__)
+    run = await run_piped(app, "help", "help cogs", "help nosuch", "help quiet", "help bare")
+    assert run.ok("help") and "┃ command" in run.output and "say ROOM TEXT" in run.output
+    assert "callback" not in run.output  # not the Command dataclass's docstring as help
+    assert run.ok("help bare") and "\nbare\n" in run.output
+    assert "warden SUBCOMMAND" in run.output  # a long subcommand list moves to the right
+    assert run.ok("help cogs") and "  cogs reload COG: Reload a cog's code" in run.output
+    assert not run.ok("help nosuch") and "No command nosuch that you can run." in run.output
+    assert not run.ok("help quiet")  # a chat-only command is not the console's

@@ -57,7 +57,7 @@ def test_command_names(complete):
 def test_subcommands(complete):
     assert complete("cogs ") == ["list", "load", "reload", "unload"]
     assert complete("cogs re") == ["reload"]
-    assert complete("persona ") == ["edit", "show"]  # the console's persona, not chat's
+    assert complete("persona ") == ["edit", "import", "show"]  # the console's, not chat's
     assert complete("logs ") == ["tail"]
 
 
@@ -100,11 +100,15 @@ def test_users(duo, complete):
     assert complete("add_participant lobby ") == ["luna", "nova", "owner"]
 
 
-def test_cogs(complete):
+async def test_cogs(duo, complete):
     loaded = complete("cogs reload ")
-    assert {"admin", "steward", "moderation", "core"} <= set(loaded)
-    assert "warden" in complete("cogs load ")  # a module in cogs/ that could be loaded
+    assert {"admin", "steward", "moderation", "core", "warden"} <= set(loaded)
+    assert "builtin" not in loaded  # bot.builtin is the core cog: `cogs reload builtin` fails
     assert complete("cogs unload st") == ["steward"]
+    assert complete("cogs load ") == []  # every module in cogs/ is loaded already
+    await duo.cogs.unload("warden")
+    assert complete("cogs load ") == ["warden"]  # a module in cogs/ that can be loaded
+    assert "warden" not in complete("cogs reload ")
 
 
 def test_help_topics(complete):

@@ -1,15 +1,15 @@
 """One registry, one permission model: console-only commands are never reachable from chat.
 
-Every console-only command is typed in chat by a moderator and by an owner, with arguments
-that would work at the console. Each attempt must meet silence (an unknown command: no reply,
-no persona answering) and change nothing.
+Every console-only command is typed in chat by a moderator, an admin, an owner and a Twitch
+broadcaster (OWNER there), with arguments that would work at the console. Each attempt must
+meet silence (an unknown command: no reply, no persona answering) and change nothing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bot.adapters.local import LOBBY
+from bot.adapters.local import LOBBY, LocalAdapter
 from bot.commands import Scope
 from bot.message import Platform, Role, User
 
@@ -43,7 +43,10 @@ ARGUMENTS = {
 
 CHATTERS = [
     User(Platform.LOCAL, "mod", "mod", "Mod", role=Role.MODERATOR),
+    User(Platform.LOCAL, "admin", "admin", "Admin", role=Role.ADMIN),
     User(Platform.LOCAL, "boss", "boss", "Boss", role=Role.OWNER),
+    # The broadcaster is OWNER on Twitch: still chat, so still no console command.
+    User(Platform.TWITCH, "caster", "caster", "Caster", role=Role.OWNER),
 ]
 
 
@@ -72,12 +75,16 @@ async def test_console_only_commands_meet_silence_in_chat(app, chatter):
         "status",
     ):
         assert required in names
+    where = app.local
+    if chatter.platform is Platform.TWITCH:  # a local adapter standing in for Twitch
+        where = LocalAdapter(app.personas, clock=app.clock, platform=Platform.TWITCH)
+        await app.add_adapter(where)
     personas, rooms = sorted(app.personas.ids()), {r.id for r in app.local.rooms()}
     cogs, count = set(app.cogs.cogs), await app.store.messages.count()
 
     for name in names:
         text = f"!{name} {ARGUMENTS.get(name, '')}".strip()  # other cogs' commands too
-        message = app.local.make_message(LOBBY, text, author=chatter)
+        message = where.make_message(LOBBY, text, author=chatter)
         turn = await app.dispatcher.handle(message)
         await app.dispatcher.drain()
         chat_twin = app.commands.get(name, Scope.CHAT)
@@ -99,12 +106,12 @@ async def test_console_only_commands_meet_silence_in_chat(app, chatter):
     assert not (app.settings.data_dir / "backups").exists()
     assert await app.store.messages.count() >= count + len(names)  # nothing was purged
     assert [a for _, actor, a, _ in await app.store.audit.recent() if "console" in actor] == []
-    said = [m.text for m in app.local.log(LOBBY) if m.author.is_bot]
+    said = [m.text for m in where.log(LOBBY) + app.local.log(LOBBY) if m.author.is_bot]
     assert "I was made to say this" not in said and "I am the owner now" not in said
 
 
 async def test_chat_help_never_lists_console_commands(app):
-    owner = CHATTERS[1]
+    owner = CHATTERS[2]
     turn = await app.dispatcher.handle(app.local.make_message(LOBBY, "!help", author=owner))
     [reply] = [m.text for m in turn.sent]
     for name in ("spawn", "purge_and_seed", "backup", "cogs", "fetch_all", "rotate_logs"):

@@ -14,7 +14,7 @@ from bot.memory.store import StoreError
 from bot.message import Platform
 from bot.persona_store import PersonaService
 from cogs.admin.base import CONSOLE, AdminBase, human_size
-from console.options import Flag, flags, options_of
+from console.options import Flag, complete, flags, options_of
 
 ADMIN_MODULE = "cogs.admin"
 CONFIRM_WORD = "purge"
@@ -108,15 +108,17 @@ class MaintenanceCommands(AdminBase):
         table = Table("cog", "module", "commands", "about", title="cogs")
         for module_name, loaded in self.bot.cogs.modules.items():
             for cog in loaded.cogs:
-                names = ", ".join(c.name for c in cog.commands)
+                # dict.fromkeys: a chat and a console command may share a name (warden)
+                names = ", ".join(dict.fromkeys(c.name for c in cog.commands))
                 table.add_row(cog.name, module_name, names or "-", cog.description)
         await ctx.reply(table)
         for error in self.bot.cog_errors:
             await ctx.reply(f"not loaded at start: {error}")
 
+    @complete(cog="cog_module")
     @cogs.sub("load")
     async def cogs_load(self, ctx: CommandContext, cog: str) -> str:
-        """Load a cog module (``warden`` means cogs.warden)."""
+        """Load a cog module (warden means cogs.warden; a dotted name is taken as is)."""
         try:
             names = await self.bot.cogs.load(cog)
         except CogError as error:
@@ -162,13 +164,13 @@ class MaintenanceCommands(AdminBase):
     logs = Command("logs", None, help="read the log file", **CONSOLE)
 
     @logs.sub("tail")
-    async def logs_tail(self, ctx: CommandContext, lines: int = 20) -> str:
+    async def logs_tail(self, ctx: CommandContext, n: int = 20) -> str:
         """The last N lines of data/logs/sanctum.log (20 unless told)."""
-        if not 1 <= lines <= 5000:
+        if not 1 <= n <= 5000:
             raise UsageError("N must be between 1 and 5000")
         path = self.log_path()
         try:
-            found = logfiles.tail(path, lines)
+            found = logfiles.tail(path, n)
         except FileNotFoundError:
             raise CommandError(f"no log file yet at {path}") from None
         except OSError as error:

@@ -1,8 +1,9 @@
-"""Personas: list, show, edit in $EDITOR, spawn and despawn (through PersonaService)."""
+"""Personas: list, show, edit in $EDITOR, import a card, spawn and despawn (PersonaService)."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from rich.syntax import Syntax
 from rich.table import Table
@@ -63,10 +64,16 @@ class PersonaCommands(AdminBase):
     async def persona_edit(self, ctx: CommandContext, name: str) -> str:
         """Open the persona's TOML in $EDITOR; the change applies only if it validates."""
         found = self.find_persona(name)
+        console = self.bot.console
+        if console is None or not console.has_terminal():
+            raise CommandError(
+                f"persona edit needs a terminal for $EDITOR (stdin is not one): run it at the "
+                f'console, or `sanctum run-command "persona edit {found.id}"` in a terminal'
+            )
         service = self.bot.persona_service
         original = service.toml_text(found.id)
         try:
-            edited = await edit_text(original, name=found.id, console=self.bot.console)
+            edited = await edit_text(original, name=found.id, console=console)
         except EditorError as error:
             raise CommandError(f"persona edit {found.id}: {error}; nothing changed") from None
         if edited == original:
@@ -78,6 +85,22 @@ class PersonaCommands(AdminBase):
             raise CommandError(f"{error}; nothing changed (your edit is kept in {kept})") from None
         await self.audit(ctx, "persona.edit", found.id)
         return f"{updated.id} updated"
+
+    @complete(file=None)
+    @persona.sub("import")
+    async def persona_import(self, ctx: CommandContext, file: Rest) -> str:
+        """Import a Character Card V2/V3 (JSON or PNG) as a new persona, lore book included."""
+        path = Path(file.strip())
+        try:
+            result = await self.bot.persona_service.import_card(path)
+        except PersonaError as error:
+            raise CommandError(f"persona import: {error}; nothing changed") from None
+        persona = result.persona
+        await self.audit(ctx, "persona.import", f"{persona.id} from {path}")
+        for warning in result.warnings:
+            await ctx.reply(f"warning: {warning}")
+        lore = f", {len(persona.lore)} lore entries" if persona.lore else ""
+        return f"imported {persona.id} ({persona.name}) from {path}{lore}"
 
     def keep_rejected(self, persona_id: str, text: str) -> str:
         """A refused edit is never lost: it waits in data/edits/ for another try."""

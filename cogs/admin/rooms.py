@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
@@ -9,9 +10,9 @@ from rich.table import Table
 
 from bot.adapters.base import AdapterError
 from bot.commands import CommandContext, CommandError, Rest, command
-from bot.message import Message, Outgoing, Platform
+from bot.message import Message, Outgoing, Platform, Room
 from cogs.admin.base import CONSOLE, AdminBase
-from console.options import complete
+from console.options import complete, interruptible
 
 
 class RoomCommands(AdminBase):
@@ -61,7 +62,7 @@ class RoomCommands(AdminBase):
     @command("add_participant", aliases=("invite",), **CONSOLE)
     async def add_participant(self, ctx: CommandContext, room: str, user: str) -> str:
         """Invite USER (a platform user id, or a persona's account there) into ROOM."""
-        target = self.find_room(room)
+        target = await self._find(room)
         adapter = self.adapter(target.platform)
         user_id = user
         persona = self.bot.personas.get(user)
@@ -120,24 +121,37 @@ class RoomCommands(AdminBase):
 
     # -- history ---------------------------------------------------------------------------
 
+    @interruptible  # Ctrl-C stops a long backfill; what was fetched stays stored
     @command("fetch_all", **CONSOLE)
     async def fetch_all(self, ctx: CommandContext, room: str) -> str:
         """Backfill ROOM's whole history into the store (what is there already is skipped)."""
         return await self._fetch(ctx, room, only_new=False)
 
+    @interruptible
     @command("fetch_new", **CONSOLE)
     async def fetch_new(self, ctx: CommandContext, room: str) -> str:
         """Backfill ROOM's history back to the newest message the store already holds."""
         return await self._fetch(ctx, room, only_new=True)
 
+    async def _find(self, room: str) -> Room:
+        """``find_room``, and a Matrix alias ("matrix:#hall:example.org") for the room it names."""
+        platform, _, ref = room.partition(":")
+        if platform.lower() == Platform.MATRIX.value and ref.startswith("#"):
+            adapter = self.adapter(Platform.MATRIX)
+            resolve = getattr(adapter, "resolve_room", None)
+            if resolve is not None:
+                room_id = await self.platform_call("resolve", resolve(ref))
+                room = f"{Platform.MATRIX.value}:{room_id}"
+        return self.find_room(room)
+
     async def _fetch(self, ctx: CommandContext, room: str, *, only_new: bool) -> str:
-        target = self.find_room(room)
+        target = await self._find(room)
         adapter = self.adapter(target.platform)
         log = self.bot.store.messages
         seen = added = pages = 0
         reached_stored = False
         progress = Progress(
-            SpinnerColumn(),
+            SpinnerColumn(finished_text="[green]✓[/]"),
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed} messages, {task.fields[pages]} pages"),
@@ -167,10 +181,15 @@ class RoomCommands(AdminBase):
                     progress.refresh()
                     if reached_stored:
                         break
+                progress.update(task, total=seen)  # done: a full bar, a tick for the spinner
+                progress.refresh()
         except AdapterError as error:
             if not seen:
                 raise CommandError(str(error)) from None
             raise CommandError(f"fetch stopped after {seen} messages: {error}") from None
+        except asyncio.CancelledError:  # Ctrl-C: say how far it got, then stop
+            await ctx.reply(f"{target.key}: stopped after {seen} messages, {added} new stored")
+            raise
         finally:
             await history.aclose()
         kind = "fetch_new" if only_new else "fetch_all"
