@@ -176,6 +176,13 @@ async def test_edit_applies_valid_toml_verbatim(service: PersonaService):
     assert (await service.repo.get("luna")).persona == persona
 
 
+async def test_an_edit_keeps_the_file_mode(service: PersonaService):
+    path = service.personas_dir / "luna.toml"
+    path.chmod(0o644)
+    await service.apply_toml("luna", service.toml_text("luna") + "\n# noted\n")
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [
