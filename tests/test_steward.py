@@ -135,7 +135,7 @@ async def test_status_shows_tokens_latency_the_endpoint_and_the_circuit(live, se
     console, out = capture_console(live)
     assert await console.execute("status")
     text = " ".join(out.getvalue().split())
-    assert "1 calls, 0 failed, p50 " in text
+    assert "1 call, 0 failed, p50 " in text
     assert f"tokens {stats.prompt_tokens} in / 3 out" in text
     assert "reachable" in text and "closed (0/2 failures)" in text
     assert "FTS5 only" in text  # no embeddings model configured: recall says so

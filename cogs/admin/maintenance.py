@@ -64,7 +64,8 @@ class MaintenanceCommands(AdminBase):
         label = "offline provider (no endpoint configured)" if llm.offline else llm.name
         table.add_row(
             "language model",
-            f"{label}; {stats.calls} calls, {stats.failures} failed{latency}; tokens "
+            f"{label}; {stats.calls} call{'' if stats.calls == 1 else 's'}, "
+            f"{stats.failures} failed{latency}; tokens "
             f"{stats.prompt_tokens} in / {stats.completion_tokens} out; "
             f"{stats.in_flight} in flight",
         )
