@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,13 @@ class Job:
     failures: int = 0
 
 
+def _next_slot(due_at: float, every: float, now: float) -> float:
+    """The first time ``due_at + k * every`` (k >= 1) that lies after ``now``."""
+    missed = max(0, math.floor((now - due_at) / every))
+    slot = due_at + (missed + 1) * every
+    return slot if slot > now else slot + every  # float rounding at the boundary
+
+
 class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -41,8 +49,8 @@ class Scheduler:
         *,
         first_at: float | None = None,
     ) -> Job:
-        if every <= 0:
-            raise ValueError("a periodic task needs a positive interval")
+        if not (isinstance(every, int | float) and 0 < every < math.inf):
+            raise ValueError(f"a periodic task needs a positive, finite interval, not {every!r}")
         job = Job(
             key, every, callback, first_at if first_at is not None else self.clock.now() + every
         )
@@ -65,14 +73,18 @@ class Scheduler:
         return key in self._jobs
 
     async def run_due(self) -> int:
-        """Run every job that is due (once each, even if several periods passed)."""
+        """Run every job that is due (once each, even if several periods passed).
+
+        A job keeps its phase: after a stall (or a jump of a virtual clock) it runs once and
+        next at its first slot after now, never twice in a row to catch up.
+        """
         now = self.clock.now()
         due = [job for job in self._jobs.values() if job.next_at <= now]
         due.sort(key=lambda j: j.next_at)
         for job in due:
             if self._jobs.get(job.key) is not job:
                 continue  # removed by an earlier job
-            job.next_at = max(job.next_at + job.every, now)
+            job.next_at = _next_slot(job.next_at, job.every, now)
             job.runs += 1
             try:
                 await job.callback()

@@ -80,6 +80,21 @@ def expand(
     return one_line(VARIABLE.sub(value, template))
 
 
+ZWSP = "\u200b"
+
+
+def defuse(text: str, prefix: str) -> str:
+    """An expansion made safe on its own (the outbound gate does this again): no leading
+    command prefix (the room's or a common one), so no bot runs it, and no mass mention.
+    ``{args}`` and ``{user}`` are what a viewer typed, so they are never trusted."""
+    text = MASS_MENTION.sub(
+        lambda m: "@role" if m.group(1) is None else "@" + ZWSP + m.group(1), text
+    )
+    if text.startswith(prefix) or text[:1] in COMMAND_CHARS:
+        text = ZWSP + text
+    return text
+
+
 def check_text(text: str, prefix: str) -> str:
     """The text of a custom command or timer, cleaned; CommandError (one line) if refused."""
     cleaned = " ".join(text.split())
@@ -281,9 +296,8 @@ class Moderation(Cog, name="moderation"):
         if used is None:
             return None
         args = one_line(call.args_text, MAX_ARGS)
-        await call.reply(
-            expand(used.text, user=call.user.label, count=used.uses, args=args, rng=self.rng)
-        )
+        text = expand(used.text, user=call.user.label, count=used.uses, args=args, rng=self.rng)
+        await call.reply(defuse(text, call.prefix))
         return Outcome("ok", name, "custom command")
 
     # -- timers ----------------------------------------------------------------------------
@@ -378,11 +392,16 @@ class Moderation(Cog, name="moderation"):
         if room is None:
             self.log.info("timer %s: %s is not connected", name, room_key)
             return False
-        sent = await self.bot.dispatcher.send(
+        dispatcher = self.bot.dispatcher
+        sent = await dispatcher.send(
             Outgoing(room, state.row.text, persona=None, ambient=True, meta={"timer": name})
         )
         if sent is None:
-            return False
+            # Held by the rate limit, the post goes out later: it is this tick's post, so the
+            # line count starts again now (else the next tick would post with no chat between).
+            last = dispatcher.loose_decisions[-1] if dispatcher.loose_decisions else None
+            if last is None or (last.step, last.outcome) != ("ratelimit", "queued"):
+                return False
         state.mark = lines
         await self.timers_repo.posted(room_key, name, self.bot.clock.now())
         return True

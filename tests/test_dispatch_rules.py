@@ -113,6 +113,17 @@ async def test_three_party_cycle_is_held(app):
     assert "cycle (asker, Luna, echo)" in held.reason
 
 
+async def test_two_of_our_personas_stop_talking_in_circles(duo):
+    """Nova names Luna, Luna's answer names Nova, and so on: five rounds each, then held."""
+    room = duo.local.room("lobby")
+    await duo.dispatcher.send(Outgoing(room, "Luna, your turn", persona="nova"))
+    said = [m.author.persona for m in duo.local.log("lobby")]
+    assert said == ["nova", "luna"] * 5
+    held = [d for t in duo.dispatcher.recent for d in t.decisions if d.step == "pingpong"]
+    assert [d.persona for d in held] == ["nova"]
+    assert "cycle (Nova, Luna) repeated 5 times" in held[0].reason
+
+
 async def trip(app: Sanctum, room: str = "lobby") -> User:
     chatter = other_bot("chatterbot")
     for i in range(5):
@@ -187,6 +198,25 @@ async def test_ambient_speech_waits_while_humans_are_busy(app, clock):
         await app.dispatcher.send(Outgoing(room, "did you know?", persona="luna", ambient=True))
         is not None
     )
+
+
+async def test_ambient_speech_queued_by_a_limit_still_waits_for_a_busy_room(app, clock):
+    discord = await platform(app, Platform.DISCORD)
+    room = discord.ensure_room("general", member_count=50)
+    for i in range(5):  # the channel's 5 per 5 s, used up
+        assert await app.dispatcher.send(Outgoing(room, f"reply {i}")) is not None
+    assert await app.dispatcher.send(Outgoing(room, "did you know?", ambient=True)) is None
+    assert app.dispatcher.loose_decisions[-1].outcome == "queued"
+    for i in range(5):  # meanwhile people got busy
+        message = discord.make_message(
+            "general", f"busy {i}", author=User(Platform.DISCORD, f"u{i}", f"u{i}")
+        )
+        await app.dispatcher.handle(message)
+    clock.advance(5)
+    await app.scheduler.run_due()
+    assert [m.text for m in discord.log("general") if m.text == "did you know?"] == []
+    held = app.dispatcher.loose_decisions[-1]
+    assert (held.step, held.outcome) == ("quiet", "dropped") and "busy" in held.reason
 
 
 async def test_a_muted_persona_is_silent_but_commands_still_answer(app):

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.local import LocalAdapter
 from bot.app import Sanctum
 from bot.clock import VirtualClock
 from bot.dispatcher import Turn
 from bot.llm.offline import OfflineProvider
-from bot.message import Platform, Role, User
+from bot.message import Outgoing, Platform, Role, User
+from cogs.moderation import defuse
 from tests.conftest import make_settings
 
 LOBBY = "local:lobby"
@@ -148,6 +150,26 @@ async def test_expansion_never_runs_a_command_nor_pings_the_room(app):
     assert all(t.command is None for t in turn.followups)
 
 
+async def test_expansion_is_defused_for_the_room_prefix_and_roles(app):
+    owner = app.local.owner
+    await answer(app, "!prefix %", author=owner)
+    await answer(app, "%addcom parrot {args}")
+    # "%" is no common prefix, but it is this room's: the reply must not be a command here.
+    turn = await say(app, "%parrot %quiet on", author=person("bob"))
+    assert [m.text for t in turn.walk() for m in t.sent] == ["\u200b%quiet on"]
+    app.clock.advance(11)
+    reply = await answer(app, "%parrot hi @Here and <@&42>", author=ANN)
+    assert reply == "hi @\u200bHere and @role"
+    assert LOBBY not in app.rules.silenced
+
+
+def test_defuse_on_its_own():
+    assert defuse("!ban ann", "?") == "\u200b!ban ann"
+    assert defuse("?ban ann", "?") == "\u200b?ban ann"
+    assert defuse("hello @everyone", "!") == "hello @\u200beveryone"
+    assert defuse("plain words", "!") == "plain words"
+
+
 async def test_duplicate_and_missing(app):
     await answer(app, "!addcom so Go follow them")
     assert await answer(app, "!addcom so again") == "There is a !so here already; use !editcom."
@@ -191,6 +213,45 @@ async def test_timer_is_ambient_quiet_holds_it(app, clock):
     assert await tick(app, 60) == []
     await answer(app, "!quiet off")
     assert await tick(app, 60) == ["Drink water"]
+
+
+async def test_a_timer_after_a_long_pause_posts_once(app):
+    await answer(app, "!timer add news 10 0 Follow the stream!")
+    assert await tick(app, 3 * 3600) == ["Follow the stream!"]  # nobody ran the scheduler
+    assert await tick(app, 1) == []  # no catch-up post a second later
+    assert await tick(app, 600) == ["Follow the stream!"]
+
+
+async def test_a_timer_held_by_the_rate_limit_counts_as_its_post(app, clock):
+    twitch = LocalAdapter(app.personas, clock=clock, platform=Platform.TWITCH, create_lobby=False)
+    await app.add_adapter(twitch)
+    twitch.ensure_room("chan", member_count=50)
+    mod = User(Platform.TWITCH, "mia", "mia", role=Role.MODERATOR)
+
+    async def chat(text: str, author: User) -> None:
+        clock.advance(1)
+        await app.dispatcher.handle(twitch.make_message("chan", text, author=author))
+
+    def posts() -> list[str]:
+        return [m.text for m in twitch.log("chan") if m.text == "Clip it!"]
+
+    await chat("!timer add clip 1 1 Clip it!", mod)
+    await chat("a line", User(Platform.TWITCH, "v0", "v0"))
+    clock.advance(57)
+    for i in range(20):  # the account's 20 messages per 30 s, used up just before the tick
+        await app.dispatcher.send(Outgoing(twitch.room("chan"), f"answer {i}"))
+    clock.advance(2)
+    await app.scheduler.run_due()  # the timer's first tick: queued behind the limit
+    assert posts() == []
+    assert app.dispatcher.loose_decisions[-1].outcome == "queued"
+    for _ in range(30):  # the pump sends it when a slot frees
+        clock.advance(1)
+        await app.scheduler.run_due()
+    assert posts() == ["Clip it!"]
+    for _ in range(3):  # no chat since that post: the next ticks post nothing
+        clock.advance(60)
+        await app.scheduler.run_due()
+    assert posts() == ["Clip it!"]
 
 
 @pytest.mark.parametrize("minutes", ["0", "-5", "0.0", "nan"])

@@ -1,5 +1,7 @@
 """Replay transcripts (tests/replay/*.jsonl) for each rule, through bot.replay.Replay on
-virtual time: ping-pong, Twitch's rate limit, quiet-while-busy for ambient speech, commands."""
+virtual time: ping-pong (two bots, three parties, people and DMs, a per-room threshold),
+rate limits (Twitch, Discord per channel, Matrix's burst), quiet-while-busy for ambient
+speech, commands."""
 
 from __future__ import annotations
 
@@ -35,7 +37,42 @@ async def test_pingpong_between_two_bots_is_suppressed_at_the_sixth():
         assert who(out[f"bot-{i}"]) == []
         (reason,) = reasons(out[f"bot-{i}"])
         assert reason.startswith("pingpong: cycle (chatterbot, Luna) repeated 5 times")
-    assert who(out["after-cooldown"]) == ["luna"]  # a person spoke, then a long pause
+    # A person speaks: the chain starts over, five more answers, and the sixth is held again.
+    for i in range(1, 6):
+        assert who(out[f"again-{i}"]) == ["luna"]
+    assert who(out["again-6"]) == [] and reasons(out["again-6"])[0].startswith("pingpong: ")
+    assert who(out["after-cooldown"]) == ["luna"]  # nobody else spoke: the pause alone resets
+
+
+async def test_pingpong_three_party_cycle_a_l_b_l():
+    out = await replay("pingpong_three_party.jsonl")
+    for i in range(1, 6):
+        assert who(out[f"asker-{i}"]) == who(out[f"quizzer-{i}"]) == ["luna"]
+    for line in ("asker-6", "quizzer-6"):
+        assert who(out[line]) == []
+        (reason,) = reasons(out[line])
+        assert reason.startswith("pingpong: cycle (askbot, Luna, quizbot, Luna) repeated 5 times")
+
+
+async def test_pingpong_spares_a_person_in_a_dm_but_not_a_bot():
+    out = await replay("pingpong_humans_and_dms.jsonl")
+    for i in range(1, 16):
+        assert who(out[f"dm-{i}"]) == ["luna"] and reasons(out[f"dm-{i}"]) == []
+    for i in range(1, 6):
+        assert who(out[f"botdm-{i}"]) == ["luna"]
+    for i in (6, 7):
+        assert who(out[f"botdm-{i}"]) == []
+        assert reasons(out[f"botdm-{i}"])[0].startswith("pingpong: cycle (helperbot, Luna)")
+
+
+async def test_pingpong_threshold_per_room():
+    out = await replay("pingpong_room_threshold.jsonl")
+    assert out["set"]["replies"][0]["text"] == "pingpong.threshold is now 2 here."
+    assert who(out["tight-1"]) == who(out["tight-2"]) == ["luna"]
+    assert who(out["tight-3"]) == [] and "limit 2" in reasons(out["tight-3"])[0]
+    for i in range(1, 6):
+        assert who(out[f"loose-{i}"]) == ["luna"]
+    assert who(out["loose-6"]) == [] and "limit 5" in reasons(out["loose-6"])[0]
 
 
 async def test_thirty_twitch_mentions_in_thirty_seconds_get_at_most_twenty_replies():
@@ -51,6 +88,22 @@ async def test_thirty_twitch_mentions_in_thirty_seconds_get_at_most_twenty_repli
     late = out["later"]["background"]["replies"]
     assert len(late) == 10 and all(r["persona"] == "luna" for r in late)
     assert "question 21?" in late[0]["text"] and "question 30?" in late[-1]["text"]
+
+
+async def test_discord_per_channel_and_matrix_burst_limits():
+    out = await replay("discord_matrix_rate_limit.jsonl")
+    for channel in ("general", "offtopic"):  # 7 in one second, per channel: 5 go, 2 wait
+        lines = [out[f"{channel}-{i}"] for i in range(1, 8)]
+        assert [len(o["replies"]) for o in lines] == [1] * 5 + [0] * 2
+        assert all(reasons(o)[0].startswith("ratelimit: queued for discord") for o in lines[5:])
+    matrix = [out[f"mx-{i}"] for i in range(1, 13)]  # a burst of 10, then one per 5 s
+    assert [len(o["replies"]) for o in matrix] == [1] * 10 + [0] * 2
+    assert [reasons(o)[0] for o in matrix[10:]] == [
+        "ratelimit: queued for matrix, goes in 5.0 s",
+        "ratelimit: queued for matrix, goes in 10.0 s",
+    ]
+    # 10 s later every held reply has gone, within the limits.
+    assert len(out["later"]["background"]["replies"]) == 2 + 2 + 2
 
 
 async def test_quiet_holds_a_timer_while_humans_are_busy():

@@ -375,3 +375,18 @@ def test_never_trips_when_every_window_holds_a_human(speakers: list[str], thresh
         assert rule.trip(ROOM, float(i)) is None
         for persona in ("luna", "nova", "a", "b"):
             assert rule.check(ROOM, persona, float(i)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["luna", "nova", "a", "h1", "h2"]), max_size=120),
+    st.integers(1, 6),
+    st.sampled_from([0.0, 1.0, 30.0]),
+)
+def test_by_default_a_trip_never_holds_a_human(speakers: list[str], threshold: int, gap: float):
+    """Whatever the sequence (people in it or not), a loop the rule acts on is bots only."""
+    rule = PingPongRule(PingPongConfig(threshold=threshold))
+    for i, who in enumerate(speakers):
+        rule.observe(ROOM, who, who in HUMANS, i * gap)
+        found = rule.trip(ROOM, i * gap)
+        assert found is None or not (found.members & HUMANS)

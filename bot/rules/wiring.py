@@ -14,11 +14,12 @@
 
 Rate limits follow ``bot.platforms``: what exceeds the limit is queued in a bounded queue per
 bucket, or dropped with a Decision; it is never sent over the limit. A scheduler job (the
-``pump``) sends queued items when their slot frees; it runs on the app's clock, so replay moves
-it with virtual time. A queued reply shows on its line as ``queued`` (replay: ``suppressed``);
-if it leaves the queue while the transcript still runs it is sent then, and replay shows it as a
-``background`` reply of the line at whose time it went; one still queued when the transcript
-ends stays reported only as queued.
+``pump``) sends queued items when their slot frees, checking mutes again and, for ambient
+speech, the quiet rule (the room may have got busy while it waited); it runs on the app's
+clock, so replay moves it with virtual time. A queued reply shows on its line as ``queued``
+(replay: ``suppressed``); if it leaves the queue while the transcript still runs it is sent
+then, and replay shows it as a ``background`` reply of the line at whose time it went; one
+still queued when the transcript ends stays reported only as queued.
 """
 
 from __future__ import annotations
@@ -323,6 +324,13 @@ class Rules:
                 reason = self.mute_reason(out.room.key, out.persona)
                 if reason:
                     self._loose(send, "mute", "dropped", reason, out.persona)
+                    continue
+            if out.ambient:  # it waited: the room may have got busy meanwhile
+                reason = self.quiet.check(out.room.key, now)
+                if reason:
+                    self._loose(
+                        send, "quiet", "dropped", reason.removeprefix("quiet: "), out.persona
+                    )
                     continue
             if await self.dispatcher.deliver(out, send) is not None:
                 sent += 1
