@@ -41,10 +41,10 @@ Definitions (the figures this prints)
   starts from a fresh bot and a full ``gc.collect()``; collections during the run count.
   ``ratio_vs_discordpy`` = Sanctum full path (recording off) / discord.py full path;
   ``ratio_vs_discordpy_recording_on`` the same with recording on.
-- **via submit**: the same Sanctum path, but each message handed to ``Dispatcher.submit`` (one
-  task per message, as a real adapter delivers), the closest match to discord.py's task per
-  ``on_message``; printed for transparency, not the headline (the tasks run at the loop's
-  yields, so the virtual clock is coarser there).
+- **via submit**: the same Sanctum path, but each message handed to ``Dispatcher.submit``, as
+  a live adapter delivers it (the steps that need no waiting run at once; a task is made only
+  from the first step that must wait, such as a reply); printed beside the headline so the live
+  path's figure is never hidden.
 - **pre-built objects** (the earlier comparison, still printed, not the headline): already
   built ``discord.Message`` objects through ``Bot.process_commands`` only, against already
   normalised Messages through ``Dispatcher.handle`` only (no parsing on either side, no gateway
@@ -471,7 +471,7 @@ async def run_sanctum(
                     gateway.clear()
                 if i % YIELD_EVERY == 0:
                     await run_due()  # the rate-limit pump (and any timer), on virtual time
-                    await asyncio.sleep(0)  # submit: the queued tasks run here
+                    await asyncio.sleep(0)  # submit: the tasks of waiting turns run here
                 elapsed += now_ns() - start
             start = now_ns()
             await dispatcher.drain()
@@ -671,8 +671,8 @@ async def main() -> None:
         + (f"  MISSING MESSAGES in a round: {', '.join(missing)}" if missing else "")
     )
     print(
-        f"sanctum full path via Dispatcher.submit (a task per message, like discord.py's "
-        f"on_message), recording off: {med['submit']:,.0f} msg/s, "
+        f"sanctum full path via Dispatcher.submit (as live adapters deliver; a task only "
+        f"from a step that waits), recording off: {med['submit']:,.0f} msg/s, "
         f"ratio {med['submit'] / dpy:.2f}"
     )
     if warden_error is None:

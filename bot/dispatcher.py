@@ -709,7 +709,13 @@ class Dispatcher:
     async def handle(self, message: Message, *, depth: int = 0) -> Turn:
         """Run ``message`` through every step; return what was decided."""
         turn = Turn(message, self.roles.resolve(message.author), depth, self.clock.now())
-        for step in self.steps:
+        await self._run_steps(turn, 0)
+        return turn
+
+    async def _run_steps(self, turn: Turn, start: int) -> None:
+        steps = self.steps
+        for index in range(start, len(steps)):
+            step = steps[index]
             try:
                 pending = step.run(turn)
                 if pending is not None:
@@ -721,19 +727,51 @@ class Dispatcher:
                 break
         self.handled += 1
         self.recent.append(turn)
-        return turn
 
     async def submit(self, message: Message) -> None:
-        """Adapters' entry point: handle in the background so a slow reply blocks nobody."""
-        task = asyncio.get_running_loop().create_task(self._guarded(message))
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
-
-    async def _guarded(self, message: Message) -> None:
+        """Adapters' entry point. The steps that need no waiting run now (most chat lines need
+        none, and a task per message would cost more than the whole pipeline); from the first
+        step that must wait (a reply, an LLM call) on, the turn goes on in a task, so a slow
+        reply blocks nobody."""
         try:
-            await self.handle(message)
+            turn = Turn(message, self.roles.resolve(message.author), 0, self.clock.now())
         except Exception:
             log.exception("handling message %s failed", message.id)
+            return
+        steps = self.steps
+        for index, step in enumerate(steps):
+            try:
+                pending = step.run(turn)
+            except Exception as error:
+                log.exception("dispatch step %s failed", step.name)
+                turn.decide(step.name, "error", f"{type(error).__name__}: {error}")
+                pending = None
+            if pending is not None:
+                task = asyncio.get_running_loop().create_task(self._finish(turn, pending, index))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+                return
+            if turn.stopped:
+                break
+        self.handled += 1
+        self.recent.append(turn)
+
+    async def _finish(self, turn: Turn, pending: Awaitable[None], index: int) -> None:
+        """The rest of a submitted turn, from the step whose ``pending`` work must be awaited."""
+        try:
+            try:
+                await pending
+            except Exception as error:
+                name = self.steps[index].name
+                log.exception("dispatch step %s failed", name)
+                turn.decide(name, "error", f"{type(error).__name__}: {error}")
+            if turn.stopped:
+                self.handled += 1
+                self.recent.append(turn)
+                return
+            await self._run_steps(turn, index + 1)
+        except Exception:
+            log.exception("handling message %s failed", turn.message.id)
 
     async def drain(self) -> None:
         """Wait for every message submitted so far (and what they caused) to finish."""
