@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import regex
 
+from cogs.warden.lexicon import FOLLOWME, LEXICON, MINE, WARN
 from cogs.warden.links import (
+    DOT_WORDS,
     Link,
     LinkFinding,
     LinkJudge,
@@ -38,7 +40,16 @@ from cogs.warden.normalize import (
     skeleton,
     spaced_out,
 )
-from cogs.warden.scams import ANCHORS, Rule, ScamMatch, candidates, match_scam
+from cogs.warden.scams import (
+    ANCHORS,
+    Rule,
+    ScamMatch,
+    asks_contact,
+    candidates,
+    disclaims,
+    match_scam,
+)
+from cogs.warden.shapes import match_shapes, viable
 
 if TYPE_CHECKING:
     from bot.message import Message
@@ -53,7 +64,12 @@ class Hit(NamedTuple):
 
 _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W_] ?[.] ?|[^\W_] ){3,}[^\W_]")
 _SQUEEZE_RE = re.compile(r"(?<=\S) (?=\S)")
+# A run of three or more single characters between single spaces ("s t e a m . c o m").
+_SINGLES_RUN = re.compile(r"(?<!\S)(?:\S ){2,}\S(?!\S)")
 _PLAIN = Folded("")  # what folding found in ASCII text: nothing
+_DOT_WORDS = frozenset(skeleton(w) for w in DOT_WORDS)
+_LEXICON_ANCHORS = LEXICON.anchors
+_SPECIAL = _DOT_WORDS | _LEXICON_ANCHORS | ANCHORS
 # Pictographic emoji, their joiners, variation selectors and keycaps: nothing to fold.
 _EMOJI_CLASS = (
     "\U0001f000-\U0001faff\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\u200d\ufe0f\u20e3"
@@ -99,10 +115,30 @@ CLASSES = bytes(
 class View:
     """A message's text analysed once, shared by every check."""
 
-    __slots__ = ("_classes", "_findings", "_judge", "_links", "_lookalike_domains", "_scam",
-                 "_scam_link", "ascii", "fold", "folded", "gates", "mtext", "plan_checks",
-                 "plan_hits", "plan_permit", "raw", "room_gates", "room_token", "scam_rules",
-                 "spaced", "tokens")  # fmt: skip
+    __slots__ = (
+        "_classes",
+        "_findings",
+        "_judge",
+        "_links",
+        "_lookalike_domains",
+        "_scam",
+        "_scam_link",
+        "ascii",
+        "concepts",
+        "fold",
+        "folded",
+        "gates",
+        "mtext",
+        "plan_checks",
+        "plan_hits",
+        "plan_permit",
+        "raw",
+        "room_gates",
+        "room_token",
+        "scam_rules",
+        "spaced",
+        "tokens",
+    )  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.raw = text
@@ -140,6 +176,9 @@ class View:
             gates |= self._spaced(folded)
         self.tokens = tokens
         self.mtext = " ".join(tokens)
+        # One look for the words that scam rules, the lexicon and foreign "dots" start from:
+        # most chat has none of them and skips all three.
+        special = not _SPECIAL.isdisjoint(tokens)
         if (
             "." in folded
             or "dot" in folded
@@ -147,15 +186,29 @@ class View:
             or "*" in folded  # what stands for a dot in a disguised link
             or "\u00b7" in folded
             or "\u2022" in folded
+            # "dot" in other languages: "(punto)" (one look for these words and the lexicon's)
+            or (special and not _DOT_WORDS.isdisjoint(tokens))
         ) and (might_have_link(folded) or (" . " in folded and _SPACED_RE.search(folded))):
             gates |= LINK
         self.scam_rules: list[Rule] | tuple[()] = ()
-        if not ANCHORS.isdisjoint(tokens):
+        if special and not ANCHORS.isdisjoint(tokens):
             # The scam rules whose every anchor group has a word here: none, and the scam
             # check has nothing to do.
             rules = self.scam_rules = candidates(tokens)
             if rules:
                 gates |= SCAM
+        # The multilingual concepts (lexicon.py) the shapes combine, when they may make one.
+        concepts = 0
+        # Folded to ASCII ("gg 👏", accents): only the word list can match, as in ASCII text.
+        plain = ascii or folded.isascii()
+        if not plain or (special and not _LEXICON_ANCHORS.isdisjoint(tokens)):
+            concepts = LEXICON.concepts(tokens, folded, plain)
+            if concepts:
+                if viable(concepts, folded, link_or_at=bool(gates & LINK) or "@" in folded):
+                    gates |= SCAM
+                else:
+                    concepts &= WARN  # no shape; a warning still disarms the rules
+        self.concepts = concepts
         self.gates = gates
         # What one room's settings add to the gates, and for which settings (RoomRules.gates).
         self.room_token: object = None
@@ -203,10 +256,15 @@ class View:
                 )
             if " . " in folded and _SPACED_RE.search(folded):
                 # "w w w . s i t e . c o m": read it with the single spaces squeezed out.
+                # First the spelt-out runs alone ("s t e a m . c o m free skins"), then every
+                # single space ("w w w . s i t e . c o m").
                 seen = {link.domain for link in self._links}
-                for link in find_links(_SQUEEZE_RE.sub("", folded)):
-                    if link.domain not in seen:
-                        self._links.append(link._replace(obfuscated=True))
+                joined = _SINGLES_RUN.sub(lambda m: m.group().replace(" ", ""), folded)
+                for text in (joined, _SQUEEZE_RE.sub("", folded)):
+                    for link in find_links(text):
+                        if link.domain not in seen:
+                            seen.add(link.domain)
+                            self._links.append(link._replace(obfuscated=True))
         return self._links
 
     def findings(self, judge: LinkJudge) -> list[LinkFinding]:
@@ -221,22 +279,63 @@ class View:
         self._judge = judge
         return self._findings
 
-    def scam(self, link: bool, channel: bool = False, promote: bool = False) -> ScamMatch | None:
-        """:func:`match_scam` on this text, kept (it depends on the text and the flags only)."""
-        key = (link, channel, promote)
+    def scam(
+        self,
+        link: bool,
+        channel: bool = False,
+        promote: bool = False,
+        anylink: bool = False,
+        risky: bool | None = None,
+        profile: bool | None = None,
+    ) -> ScamMatch | None:
+        """:func:`match_scam` and the concept shapes on this text, the stronger of the two, kept
+        (it depends on the text and the flags only). ``risky``: a link that is more than an
+        ordinary one (phishing, disguised, shortened, a throwaway TLD); None: any ``link``."""
+        risky = link if risky is None else risky
+        key = (link, channel, promote, anylink, risky, profile)
         if self._scam_link == key:
             return self._scam
-        self._scam: ScamMatch | None = match_scam(
-            self.mtext,
-            self.tokens,
-            link=link,
-            channel=channel,
-            promote=promote,
-            rules=self.scam_rules,
-            handle=any(r.category == "promo" for r in self.scam_rules) and has_handle(self.folded),
-        )
+        handle = None
+        found: ScamMatch | None = None
+        if self.scam_rules:
+            if any(r.category == "promo" for r in self.scam_rules):
+                handle = has_handle(self.folded)
+            found = match_scam(
+                self.mtext,
+                self.tokens,
+                link=link,
+                channel=channel,
+                promote=promote,
+                rules=self.scam_rules,
+                handle=bool(handle),
+                risky=risky,
+                warned=bool(self.concepts & WARN),
+                profile=profile,
+            )
+        concepts = self.concepts
+        if concepts & ~WARN:
+            mtext = self.mtext
+            words = frozenset(self.tokens)
+            if handle is None:
+                handle = bool(concepts & (FOLLOWME | MINE)) and has_handle(self.folded)
+            shape = match_shapes(
+                concepts,
+                self.folded,
+                self.raw,
+                link=link,
+                channel=channel,
+                profile=bool(profile),
+                anylink=anylink,
+                handle=handle,
+                promote=promote,
+                asks=lambda: asks_contact(mtext, words),
+                disclaims=lambda: disclaims(mtext, words, link=link, risky=risky),
+            )
+            if shape is not None and (found is None or shape.score > found.score):
+                found = ScamMatch(shape.category, shape.score, shape.reason)
+        self._scam: ScamMatch | None = found
         self._scam_link = key
-        return self._scam
+        return found
 
 
 class UserState:
@@ -267,9 +366,8 @@ class UserState:
 def note(rules: RoomRules, user: UserState, view: View, now: float) -> None:
     """Log one message for the flood and repetition checks (the engine does this inline)."""
     log = user.log
-    key = view.mtext
     log.append(now)
-    log.append(key if len(key) >= MIN_LINE else None)
+    log.append(view.mtext or view.raw)
     if log[0] < now - rules.memory_s or len(log) > rules.memory_slots:  # type: ignore[operator]
         note_trim(rules, log, now)
 
@@ -370,9 +468,21 @@ class LinksCheck(Check):
         own = _own_channel(c, findings)
         if own is not None and (hit is None or own.score > hit.score):
             hit = own
+        if (
+            hit is not None
+            and hit.score < 1.0
+            and not c.view.ascii
+            and _POINTER.search(c.view.raw) is not None
+        ):
+            hit = Hit(self.name, round(hit.score + 0.3, 2), hit.reason + " (pointed at)")
         if hit is None or c.permitted:
             return None
         return hit
+
+
+# An arrow or a pointing hand right before a link: how adverts point at their site.
+_POINTER = re.compile(r"(?:[\u2192\u27a1\u21d2\u27f6\u279c\u2794]|\U0001f449)\ufe0f?\s*"
+                      r"(?:https?://)?[\w-]+\.\w")  # fmt: skip
 
 
 def _strict_links(findings: list[LinkFinding], plain: float) -> Hit | None:
@@ -715,17 +825,34 @@ def flood_hit(rules: RoomRules) -> Hit:
     return Hit("flood", 1.0, f"more than {n} messages in {rules.flood_window_s:g} s")
 
 
-# Words that pad a repeated line without changing it ("pls", "lol", "is", "the"), in match-text
-# spelling.
+# Words that pad a repeated line without changing it ("pls", "lol", "is", "the", "u" for
+# "you"), in match-text spelling.
 _FILLER = frozenset(
     skeleton(w)
     for w in "pls plz please lol lool lmao haha hahaha ok okay bro guys man dude fr omg so just "
-    "really very now again is are am was the a an this that it its".split()
+    "really very now again is are am was the a an this that it its u you ur your r".split()
 )
+_RUNS = re.compile(r"(.)\1{2,}")  # "loool", "ㅋㅋㅋㅋㅋ", "!!!!": squeezed to two
+
+
+@lru_cache(maxsize=4096)
+def repeat_key(line: str) -> str:
+    """A line (its match text, or its raw text when that is empty: emoji) as the repetition
+    check compares it: its words without fillers (or all of them when there is nothing else:
+    "lol"), runs of one character squeezed to two ("ㅋㅋㅋㅋ" and "ㅋㅋㅋㅋㅋㅋ" are the same
+    laugh). The memory keeps the line; keys are made only when a user repeats often enough."""
+    if _FILLER.isdisjoint(line.split()):
+        key = line
+    else:
+        tokens = line.split()
+        key = " ".join([t for t in tokens if t not in _FILLER] or tokens)
+    if len(key) > 2 and _RUNS.search(key):
+        key = _RUNS.sub(r"\1\1", key)
+    return key
 
 
 _MAX_LINES = 8  # earlier lines a new one is compared with
-MIN_LINE = 5  # shorter match text ("gg", "lol") is never a repeated line
+MIN_LINE = 5  # shorter keys ("gg", "lol", "KEKW") repeat only when exactly the same
 MEMORY_SLOTS = 128  # at most this many messages per user are remembered (flooders)
 
 
@@ -741,16 +868,21 @@ class RepetitionCheck(Check):
 
 def repetition(rules: RoomRules, user: UserState, view: View, now: float) -> Hit | None:
     """Whether this line repeats the user's recent ones (the engine runs it inline)."""
-    key = view.mtext
-    if len(key) < MIN_LINE:
+    line_now = view.mtext or view.raw
+    key = repeat_key(line_now)
+    if not key:
         return None
     log = user.log
     oldest = now - rules.repeat_window_s
     span = rules.repeat_span
     if len(log) < span or log[-span] < oldest:  # type: ignore[operator]
         return None  # too few earlier messages in the window for this one to be too many
+    enough = rules.repeat_count - 1
     same = 0
     size = len(key)
+    short = size < MIN_LINE
+    low, high = 0.5 * size, 2 * size
+    head, tail = key[:3], key[-3:]
     words: frozenset[str] | None = None
     seen = 0
     i = len(log) - 2
@@ -762,34 +894,61 @@ def repetition(rules: RoomRules, user: UserState, view: View, now: float) -> Hit
         if line is None:
             continue
         seen += 1
-        if line == key:
-            same += 1
-            continue
-        # Near duplicates: similar length, a shared start or end, then most words shared
-        # (fillers ignored). The cheap tests first.
-        if not (0.6 * size <= len(line) <= 1.7 * size):  # type: ignore[arg-type]
-            continue
-        if key[:5] not in line and line[:5] not in key:  # type: ignore[index,operator]
-            continue
-        if words is None:
-            words = _words(view.tokens)
-        other = _words(line.split())  # type: ignore[union-attr]
-        if len(words) < 2 or len(other) < 2:
-            continue
-        shared = len(words & other)
-        if shared / len(words | other) >= rules.config.near_duplicate or (
-            # One line is the other plus a word ("... lol 2"), not a different line
-            # ("message number 3" after "message number 0").
-            shared == min(len(words), len(other)) and abs(len(words) - len(other)) == 1
-        ):
-            same += 1
+        if line != line_now:
+            line = repeat_key(line)  # type: ignore[arg-type]
+            if line != key:
+                # Near duplicates: similar length, the same start or end, then one small
+                # edit in one place ("whats the song name" / "what is the song name") or
+                # most words shared (fillers ignored).
+                if (
+                    short
+                    or not low <= len(line) <= high
+                    or (line[:3] != head and line[-3:] != tail)
+                ):
+                    continue
+                if not _one_edit(key, line):
+                    if key[:5] not in line and line[:5] not in key:
+                        continue
+                    if words is None:
+                        words = frozenset(key.split())
+                    other = frozenset(line.split())
+                    if len(words) < 2 or len(other) < 2:
+                        continue
+                    shared = len(words & other)
+                    if shared / len(words | other) < rules.config.near_duplicate and not (
+                        # One line is the other plus a word ("... lol 2"), not a different
+                        # line ("message number 3" after "message number 0").
+                        shared == min(len(words), len(other)) and abs(len(words) - len(other)) == 1
+                    ):
+                        continue
+        same += 1
+        if same >= enough:
+            break
     if same + 1 < rules.repeat_count:
         return None
     return Hit("repetition", 1.0, f"same line {same + 1} times in {rules.repeat_window_s:g} s")
 
 
-def _words(tokens: list[str]) -> frozenset[str]:
-    return frozenset(tokens).difference(_FILLER)
+def _one_edit(a: str, b: str) -> bool:
+    """Whether two keys differ in one place by a few characters, spaces aside ("whats song
+    name" / "what song name"), and not only by a number that changed (a counter: "attempt 3"
+    / "attempt 4" are different lines)."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    if len(a) < len(b):
+        a, b = b, a
+    n = len(b)
+    if n < 8 or len(a) - n > 2:
+        return False
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    s = 0
+    while s < n - p and a[-1 - s] == b[-1 - s]:
+        s += 1
+    da, db = a[p : len(a) - s], b[p : n - s]
+    if len(da) > 2 or len(db) > 2:
+        return False
+    return not (da and db and (any(c.isdigit() for c in da) or any(c.isdigit() for c in db)))
 
 
 # --- words and letters -------------------------------------------------------------------------
@@ -861,12 +1020,16 @@ class ScamCheck(Check):
     description = "scam shapes: selling viewers, fake Nitro, fake staff, crypto, fake verification"
 
     def run(self, c: Ctx) -> Hit | None:
-        if not c.view.scam_rules:
+        if not (c.view.scam_rules or c.view.concepts):
             return None
         findings = c.view.findings(c.rules.judge)
         link = any(f.kind != "allowed" and not f.link.matrix_id for f in findings)
+        anylink = any(not f.link.matrix_id for f in findings)
         # A channel, a video or an invite, allowlisted or not: what self-promotion points to.
-        channel = any(promo_target(f.link) is not None for f in findings)
+        targets = [promo_target(f.link) for f in findings]
+        channel = any(t is not None for t in targets)
+        # A channel, a profile or a server invite, not a single video ("go watch the vod at ...").
+        profile = any(targets) or any(f.link.domain == "discord.gg" for f in findings)
         # Whoever may post links may promote with them: those exempt from the links check (by
         # role, which the engine's plans follow, so kept hits stay right) and permit holders.
         promote = False
@@ -878,10 +1041,21 @@ class ScamCheck(Check):
                 or (exempt is not None and c.msg.author.role >= exempt)
                 or c.permitted
             )
-        m = c.view.scam(link, channel, promote)
+        risky = link and any(_risky(f) for f in findings)
+        m = c.view.scam(link, channel, promote, anylink, risky, profile)
         if m is None or m.score <= 0:
             return None
         return Hit(self.name, m.score, f"{m.category}: {m.reason}")
+
+
+def _risky(f: LinkFinding) -> bool:
+    """A link that is more than an ordinary one: a warning next to it is a pretext."""
+    if f.kind in ("phishing", "brand", "shortener") or f.link.obfuscated:
+        return True
+    if f.kind != "link":
+        return False
+    domain = f.link.domain
+    return bool(suspicious_tld(domain) or lure_in(domain) or domain[-1:].isdigit())
 
 
 ALL_CHECKS: tuple[Check, ...] = (

@@ -32,7 +32,6 @@ from cogs.warden.checks import (
     EMOTES,
     LONG,
     MEMORY_SLOTS,
-    MIN_LINE,
     RUN,
     STATE,
     SYMBOLS,
@@ -569,7 +568,6 @@ class WardenEngine:
             if (
                 plan.repetition
                 and len(memory) >= span
-                and len(view.mtext) >= MIN_LINE
                 # enough earlier messages within the window to make this one too many
                 and now - memory[-span] <= rules.repeat_window_s
             ):
@@ -620,9 +618,8 @@ class WardenEngine:
         if user is not None and plan.remember:
             # note(), inlined: log this message once, after every check has read the memory.
             memory = user.log
-            key = view.mtext
             memory.append(now)
-            memory.append(key if len(key) >= MIN_LINE else None)
+            memory.append(view.mtext or view.raw)  # repetition.repeat_key() reads it
             horizon = now - rules.memory_s
             if memory[0] < horizon:
                 if memory[2] >= horizon:  # only the oldest message is forgotten (the usual)

@@ -87,10 +87,20 @@ _NO_SENTENCE_TLDS = ("com", "org", "ru", "xyz", "biz", "su", "tk", "pw")
 # Explicit disguises: "[.]", "(dot)", " dot ". The word after must be a real TLD (checked in
 # _undisguise). Spaces around a dot count with a space before it (" . ", " .net"); a space
 # after a dot alone is a sentence break ("ask chat. Chat, ..."), unless no sentence starts so.
+# "dot" in other languages: bracketed, any of them stands for a dot ("site(nokta)com"); between
+# spaces only before a TLD no sentence has after that word ("ponto com", not "ponto de vista").
+DOT_WORDS = ("punto", "ponto", "punkt", "point", "nokta", "kropka", "titik", "tochka", "точка",
+             "крапка", "τελεια", "نقطة", "डॉट", "点", "點", "닷", "ドット")  # fmt: skip
+_DOTS_RE = "|".join(DOT_WORDS)
+_SPACED_DOTS_RE = "|".join(w for w in DOT_WORDS if w != "point")  # "at this point net worth"
+_FOREIGN_DOT_TLDS = (
+    "com|net|org|ru|br|ua|pl|tr|xyz|shop|store|online|site|live|gg|tv|io|info|biz|top|club"
+)
 _OBFUSCATION_RE = re.compile(
     r"(?<=[a-z0-9])"
-    r"(?:(?P<explicit>\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*|\s+d[o0]t\s+)"
-    r"(?=(?P<tld>[a-z]{2,24})(?![a-z0-9\-]))"
+    rf"(?:(?P<explicit>\s*[\[({{<]\s*(?:\.|d[o0]t|{_DOTS_RE})\s*[\])}}>]\s*|\s+d[o0]t\s+)"
+    r"(?=(?P<tld>[a-z0-9]{2,24})(?![a-z0-9\-]))"
+    rf"|\s+(?:{_SPACED_DOTS_RE})\s+(?=(?:{_FOREIGN_DOT_TLDS})(?![a-z0-9\-]))"
     r"|\s+\.\s*|\s*[*\u00b7\u2022]\s*"
     rf"(?=(?:{'|'.join(_OBFUSCATION_TLDS)})(?![a-z0-9\-]))"
     rf"|\.\s+(?=(?:{'|'.join(_NO_SENTENCE_TLDS)})(?![a-z0-9\-])))"
@@ -112,8 +122,8 @@ def _undisguise(m: re.Match[str], raw: str | None = None) -> str:
     """The dot a disguise stands for, or the text as it was: a word that is no TLD after "dot",
     or a capital after ". " (a sentence: "the end. Org chart"), in ``raw`` when it lines up."""
     tld = m.group("tld")
-    if tld is not None:
-        return "." if tld in _EXPLICIT_TLDS else m.group(0)
+    if tld is not None:  # leet in the TLD too: "dot c0m"
+        return "." if tld.translate(_LEET_TLD) in _EXPLICIT_TLDS else m.group(0)
     found = m.group(0)
     if found[:1] == "." and raw is not None and len(raw) == len(m.string):
         if raw[m.end() : m.end() + 1].isupper() and not _shouting(raw):
@@ -141,6 +151,8 @@ def might_have_link(folded: str) -> bool:
     """A cheap, conservative test: False means :func:`find_links` would find nothing."""
     if "dot" in folded or "d0t" in folded or "://" in folded:
         return True
+    if _DOT_WORD.search(folded) and _FOREIGN_DOT.search(folded):
+        return True
     if ("*" in folded or "\u00b7" in folded or "\u2022" in folded) and _ALT_DOT.search(folded):
         return True
     i = folded.find(".")
@@ -166,9 +178,17 @@ _MATRIX_ID_BEFORE = re.compile(r"(?<![\w@#!+])[@#!+][\w.=\-/]+:$")
 _HOST_RE = re.compile(rf"(?:{_LABEL}\.)+(?:xn--[a-z0-9\-]{{2,59}}|[a-z]{{2,24}})")
 
 
+# The words alone first: a plain alternation of literals, which the regex engine scans for by
+# their first letters (the full pattern below tries every position).
+_DOT_WORD = re.compile(_DOTS_RE)
+_FOREIGN_DOT = re.compile(rf"(?:{_DOTS_RE})\s*[\])}}>]|\s(?:{_SPACED_DOTS_RE})\s")
+
+
 def _maybe_disguised(folded: str) -> bool:
     """Whether a disguised dot may be present (cheaper than the regex that undoes them)."""
     if "dot" in folded or "d0t" in folded or " ." in folded:
+        return True
+    if _DOT_WORD.search(folded) and _FOREIGN_DOT.search(folded):
         return True
     if ". " in folded and any(". " + tld in folded for tld in _NO_SENTENCE_TLDS):
         return True
@@ -235,6 +255,8 @@ def find_links(folded: str, raw: str | None = None) -> list[Link]:
 def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None) -> bool:
     if domain in SHORT_HOSTS or domain in SHORTENERS:
         return True
+    if tld not in ALL_TLDS and squash(domain) in _SQUASHED_OFFICIAL:
+        return True  # no real TLD, but it reads as a brand's own domain: "discord.glft"
     if not path and _tech_name(domain, tld, m, raw) and impersonation(domain) is None:
         return False
     if tld in STRONG_TLDS or tld.startswith("xn--"):
@@ -450,7 +472,22 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "whatsapp": ("whatsapp.com", "wa.me"),
     "counterstrike": ("counter-strike.net",),
     "csgo": ("counter-strike.net",),
+    "apple": ("apple.com", "icloud.com"),
+    "appleid": ("apple.com",),
+    "icloud": ("icloud.com", "apple.com"),
+    "amazon": ("amazon.com", "amazon.co.uk", "amazon.de"),
+    "netflix": ("netflix.com",),
+    "ebay": ("ebay.com",),
+    "github": ("github.com", "github.io", "githubusercontent.com"),
+    "matrix": ("matrix.org", "matrix.to"),
+    "element": ("element.io",),
+    "lichess": ("lichess.org",),
+    "chesscom": ("chess.com",),
+    "riot": ("riotgames.com",),
+    "leagueoflegends": ("leagueoflegends.com",),
 }
+# Brands that are everyday words ("matrix-fans.net", "element-studio.com"): only with a lure.
+_WORD_BRANDS = frozenset({"matrix", "element", "apple", "riot", "amazon"})
 # Brands that own their name under most country TLDs (google.de is Google's).
 _ANY_CC_TLD = frozenset(
     {"google", "paypal", "amazon", "microsoft", "playstation", "xbox", "youtube"}
@@ -494,6 +531,7 @@ def squash(label: str) -> str:
 
 
 _BRAND_SKELETONS: dict[str, str] = {squash(b): b for b in BRANDS}
+_SQUASHED_OFFICIAL: dict[str, str] = {squash(d): d for d in OFFICIAL}
 _BAIT_SKELETONS = frozenset(squash(b) for b in BAIT)
 
 
@@ -523,20 +561,27 @@ def _near_brand(s: str) -> str | None:
     """The brand a squashed label imitates, by edit distance, or None. "cl" also reads as "d"
     ("discorcl")."""
     found = _near(s)
-    if found is None and "cl" in s:
-        found = _near(s.replace("cl", "d"))
+    if found is None and ("cl" in s or "ci" in s):  # squashed, "cl" reads "ci"
+        found = _near(s.replace("cl", "d").replace("ci", "d"))
     return found
 
 
 def _near(s: str) -> str | None:
-    for skel, brand in _BRAND_SKELETONS.items():
-        n = len(skel)
-        if n < 5 or s[:1] != skel[:1] or abs(len(s) - n) > 2:
-            continue
-        limit = 2 if n >= 9 else 1
-        if edit_distance(s, skel, limit) <= limit:
+    for skel, brand, n, limit in _NEAR_BY_FIRST.get(s[:1], ()):
+        if abs(len(s) - n) <= limit and edit_distance(s, skel, limit) <= limit:
             return brand
     return None
+
+
+# The brands typos are looked for, by first letter (a typo keeps it: "dlscord", "stearn"), with
+# their length and the edits allowed. Not brands that are everyday words ("apply", "elements",
+# "metrix" are words, not typos), nor names under five letters.
+_NEAR_BY_FIRST: dict[str, list[tuple[str, str, int, int]]] = {}
+for _skel, _brand in _BRAND_SKELETONS.items():
+    if _brand not in _WORD_BRANDS and len(_skel) >= 5:
+        _NEAR_BY_FIRST.setdefault(_skel[:1], []).append(
+            (_skel, _brand, len(_skel), 2 if len(_skel) >= 9 else 1)
+        )
 
 
 class Impersonation(NamedTuple):
@@ -551,6 +596,9 @@ def impersonation(domain: str) -> Impersonation | None:
     reg = registrable(domain)
     if reg in OFFICIAL or reg in KNOWN_GOOD:
         return None
+    twin = _SQUASHED_OFFICIAL.get(squash(reg))
+    if twin is not None:
+        return Impersonation(twin.split(".", 1)[0], "typo", False)  # "dlscord.gift", "discord.glft"
     labels = domain.split(".")
     if reg.split(".", 1)[0] in _ANY_CC_TLD and len(labels[-1]) == 2:
         return None
@@ -574,7 +622,7 @@ def impersonation(domain: str) -> Impersonation | None:
                     found = Impersonation(brand, kind, bait)
     if found is None:
         return None
-    if found.kind == "brand" and not bait and len(found.brand) < 5:
+    if found.kind == "brand" and not bait and (len(found.brand) < 5 or found.brand in _WORD_BRANDS):
         return None  # "epic.org", "xbox-fans.net": a short common word, no lure
     return Impersonation(found.brand, found.kind, bait)
 
@@ -604,6 +652,12 @@ def _brand_in(part: str, s: str) -> tuple[str, str, bool] | None:
     return None
 
 
+# File types that run when opened (Windows programs and scripts, Android packages, Java).
+_PROGRAM = re.compile(
+    r"\.(?:exe|scr|bat|cmd|msi|apk|jar|vbs|vbe|ps1|lnk|pif|hta|cpl|wsf)(?:[?#]|$)", re.IGNORECASE
+)
+
+
 class LinkFinding(NamedTuple):
     link: Link
     kind: str  # "allowed" | "phishing" | "brand" | "shortener" | "link"
@@ -626,6 +680,9 @@ class LinkJudge:
         domain = link.domain
         if lookalike:
             return LinkFinding(link, "phishing", 3.0, f"lookalike letters in {domain}")
+        if link.path and _PROGRAM.search(link.path) and domain not in self.allow:
+            # "sign our contract: offers.example/contract.scr": a program to run, from a stranger
+            return LinkFinding(link, "phishing", 2.0, f"a program to download from {domain}")
         seen = self._seen.get(domain)
         if seen is None:
             finding = self._judge(link)

@@ -82,6 +82,11 @@ def _build_tables() -> tuple[dict[int, str | None], dict[int, str | None], froze
     for cp in range(0xFF01, 0xFF5F):  # fullwidth ASCII
         basic[cp] = chr(cp - 0xFEE0)
         styled.add(cp)
+    # Latin letters with a stroke or a ligature have no decomposition: their plain reading.
+    for ch, plain in {"đ": "d", "Đ": "d", "ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o",
+                      "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th",
+                      "ħ": "h"}.items():  # fmt: skip
+        basic[ord(ch)] = plain
     basic[0x3000] = " "
     for cp in _DOTS:
         basic[cp] = "."
@@ -136,9 +141,20 @@ def fold(text: str) -> Folded:
         return Folded(text.translate(FOLD_BASIC).lower(), marks, max_stack, 0, styled)
     latin = len(_LATIN_RE.findall(text)) + styled
     if latin >= foreign_letters:
-        # Mostly Latin: any Cyrillic/Greek letter that looks Latin is a disguise.
-        looks = sum(1 for w in _WORD_RE.findall(text) if _disguised(w, latin_text=True))
-        return Folded(text.translate(FOLD_FULL).lower(), marks, max_stack, looks, styled)
+        # Mostly Latin: a Cyrillic/Greek letter that looks Latin is a disguise, in a word that
+        # mixes scripts or is made of lookalikes only. A real word of the other script stays
+        # as it is ("Подписывайтесь" next to a long link is Russian, not a disguise).
+        looks = 0
+        parts = []
+        for word in re.split(r"(\W+)", text):
+            if not word or _CYRGR_RE.search(word) is None:
+                parts.append(word.translate(FOLD_BASIC))
+            elif _disguised(word, latin_text=True) or _LATIN_RE.search(word) is not None:
+                looks += _disguised(word, latin_text=True)
+                parts.append(word.translate(FOLD_FULL))
+            else:
+                parts.append(word.translate(FOLD_BASIC))
+        return Folded("".join(parts).lower(), marks, max_stack, looks, styled)
     # Mostly Cyrillic/Greek: a real foreign message. Fold only words that mix scripts.
     looks = 0
     parts = []

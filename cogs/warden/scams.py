@@ -36,7 +36,8 @@ BAIT_MAX = 0.6  # rules scoring less are bait: a topic, not yet a scam
 # Promotion of the author's own channel: with a handle ("@name") it is spam, as with a link.
 _SELF_PROMOTION = frozenset(
     {"promotes a channel", "asks to be followed", "names their own channel", "says they stream",
-     "asks for follow-for-follow", "points to a bio link"}
+     "asks for follow-for-follow", "points to a bio link", "announces new content",
+     "asks for likes and subs"}
 )  # fmt: skip
 CONTACT_BONUS = 0.8
 PRESSURE_BONUS = 0.5
@@ -147,22 +148,25 @@ RULES: tuple[Rule, ...] = (
           r"our )?(?:discord|twitch|youtube|yt|kick|tiktok|instagram|insta|server|channel|stream|"
           r"page)\b"),
     _rule("promo", "names their own channel", 0.4,
-          "my + channel stream page shop store website site blog onlyfans server discord mixtape "
+          "my + channel stream page shop store website site blog onlyfans discord mixtape "
           "merch podcast soundcloud twitch youtube yt tiktok insta instagram kick commissions",
+          # Not "server": "my server runs debian, see wiki.debian.org" is hosting talk (an
+          # invite or "join my server" is promotion: cogs.warden.shapes).
           r"\bmy (?:(?:new|own|main|twitch|youtube|yt|tiktok|kick|art|music) ){0,2}(?:channel|"
-          r"stream|page|shop|store|website|site|blog|onlyfans|server|discord|mixtape|merch|"
+          r"stream|page|shop|store|website|site|blog|onlyfans|discord|mixtape|merch|"
           r"podcast|soundcloud|twitch|youtube|yt|tiktok|insta|instagram|kick|commissions)\b"
           r"(?! (?:account|acc|app|password|login|settings|notifications|client|keeps|is down|"
           r"crashed|broke))"),
     _rule("promo", "points to a bio link", 0.6, "bio",
           r"\b(?:links?|info) in (?:my )?bio\b|\b(?:check|click|see|visit) (?:my |the )?bio\b"),
     _rule("promo", "mentions a bio", 0.4, "bio", r"\bin (?:my )?bio\b"),
-    _rule("promo", "asks for likes and subs", 0.4, "subscribe sub smash",
-          r"\blike and (?:sub|subscribe)\b|\bsmash (?:that|the) (?:like|sub)"),
+    _rule("promo", "asks for likes and subs", 0.4, "subscribe sub smash leave drop like",
+          r"\blike and (?:sub|subscribe)\b|\bsmash (?:that|the) (?:like|sub)"
+          r"|\b(?:leave|drop) (?:a |me a )?like\b"),
     _rule("promo", "announces new content", 0.4,
-          "new + video song track single album ep mixtape music merch episode upload videos "
-          "songs tracks singles albums episodes uploads + out up dropped live",
-          r"\bnew (?:video|song|track|single|album|ep|mixtape|music|merch|episode|upload)s? "
+          "new + video vid song track single album ep mixtape music merch episode upload videos "
+          "vids songs tracks singles albums episodes uploads + out up dropped live",
+          r"\bnew (?:video|vid|song|track|single|album|ep|mixtape|music|merch|episode|upload)s? "
           r"(?:is |are |just )?(?:out|up|dropped|live)\b"),
     _rule("promo", "sends chat to another channel", 0.4,
           "watch follow sub subscribe check raid join + go come everyone everybody chat guys pls "
@@ -182,6 +186,14 @@ RULES: tuple[Rule, ...] = (
           "cheap cheapest off prices price shipping discount buy order shop",
           r"\b(?:cheap|cheapest|\d+ ?% off|best prices?|lowest prices?|free shipping|discount "
           r"codes?|buy now|order now|shop now)\b"),
+    # Marketing copy: "the best chairs of 2026", "new compilations daily", "free VIP rank".
+    _rule("ad", "reads like an advert", 0.3,
+          "best top new daily weekly free uptime",
+          r"\bbest (?:\S+ ){1,3}of (?:the (?:week|month|year)|20\d\d)\b|\btop \d+ (?:best )?\S+"
+          r"|\bnew (?:\S+ )?(?:videos|clips|compilations|content|uploads|episodes|memes|drops) "
+          r"(?:daily|every day|weekly|every week)\b|\b(?:daily|weekly) (?:uploads|videos|"
+          r"compilations|giveaways)\b|\bfree (?:vip|rank|ranks|premium) (?:rank |for )?"
+          r"|\b24 7 uptime\b"),
     # --- free Nitro, gifts, skins ---
     _rule("gift", "offers free Nitro", 0.4, "nitro",
           r"\bfree ?(?:discord )?nitro\b|\bnitro\b(?: \S+){0,3} (?:for )?free\b|\bnitro "
@@ -252,7 +264,7 @@ RULES: tuple[Rule, ...] = (
           "looking searching interested recruiting hiring + partner partners streamers "
           "promoters sponsor sponsors sponsorship sponsored sponsoring collab collabs "
           "collaboration collaborations ambassador ambassadors",
-          r"\b(?:we|i)(?: are| am|re|m)? (?:a )?(?:\S+ ){0,3}(?:looking|searching|interested|"
+          r"\b(?:we|i)(?: are| am|re|m)? (?:a |an )?(?:\S+ ){0,4}(?:looking|searching|interested|"
           r"recruiting|hiring)\b(?: \S+){0,6} (?:partners?|streamers|promoters|sponsor\w*|"
           r"collab\w*|ambassadors?)\b"),
     _rule("staff", "offers a sponsorship", 0.4,
@@ -276,8 +288,10 @@ RULES: tuple[Rule, ...] = (
     _rule("verify", "asks for a password or code", 1.0,
           "password passcode code 2fa factor login credentials key token codes details + send "
           "sending give giving tell share sharing dm type enter paste submit provide",
+          # Not a game's password: "send me the lobby password", "dm the room password".
           r"\b(?:send|sending|give|giving|tell|share|sharing|dm|type|enter|paste|submit|provide)"
-          r"\b(?: \S+){0,3} (?:your |the |ur )?(?:password|passcode|\d digit code|2fa|two factor|"
+          r"\b(?: (?!iobby|room|wifi|wi |game|party|match|custom|private|zip|rar|fiie)\S+){0,3} "
+          r"(?:your |the |ur )?(?:password|passcode|\d digit code|2fa|two factor|"
           r"auth code|security code|verification code|sms code|login code|code you got|login|"
           r"login details|credentials|stream key|backup codes|token)\b"),
     _rule("verify", "asks for a seed phrase", 1.5,
@@ -390,6 +404,18 @@ RULES: tuple[Rule, ...] = (
           "cashapp cash venmo paypal zelle card bank iban + dm send give text message",
           r"\b(?:dm|send|give|text|message) (?:me|us) (?:your|ur) (?:cash ?app|venmo|paypal|"
           r"zelle|card|bank|iban|card details|bank details)\b"),
+    _rule("crypto", "sent money by mistake, wants it back", 1.0,
+          "sent send paid transferred + mistake accident accidentally wrongly",
+          r"\b(?:sent|send|paid|transferred) (?:you|u) (?:\S+ ){0,5}(?:by mistake|by accident|"
+          r"accidentally|wrongly)\b.{0,60}\b(?:back|return|refund)"
+          r"|\b(?:accidentally|mistakenly) (?:sent|paid|transferred) (?:you|u|to you|to your)\b"
+          r".{0,60}\b(?:back|return|refund)"),
+    _rule("crypto", "recovers hacked accounts or lost funds", 0.6,
+          "recover recovers recovered recovering recovery restore restores unban unbans unlock "
+          "+ hacked lost stolen banned disabled locked scammed",
+          r"\b(?:recover\w*|restore\w*|unban\w*|unlock\w*|get back)\b (?:\S+ ){0,3}(?:hacked|lost|"
+          r"stolen|banned|disabled|locked|scammed) (?:\S+ ){0,3}(?:accounts?|wallets?|crypto|funds|"
+          r"coins|money|instagram|snapchat|facebook|tiktok|discord|steam)\b"),
     _rule("crypto", "asks to connect a wallet", 0.4,
           "connect seed recovery private + wallet metamask phantom phrase key",
           r"\bconnect (?:your|ur) (?:wallet|metamask|phantom)\b|\b(?:seed phrase|recovery "
@@ -581,6 +607,11 @@ _CONTACTS: tuple[Rule, ...] = (
           r"\b(?:hmu|whatsapp|telegram|signal|wechat|snapchat|kik)\b"),
     _rule("cta", "asks for contact", 0.8, "t + me", r"\bt me\b"),
     _rule("cta", "asks for contact", 0.8, "reply", r"\breply to (?:this|my)\b"),
+    # "add our admin on discord", "talk to this support agent"
+    _rule("cta", "asks for contact", 0.8, "add talk speak contact message + admin agent support "
+          "moderator mod staff manager team representative",
+          r"\b(?:add|talk to|speak to|speak with|contact|message) (?:our|my|the|this|their) "
+          r"(?:\S+ )?(?:admin|agent|support|moderator|mod|staff|manager|team|representative)\b"),
     # "check your dms", "dm for prices", "paste it in my dm" (and "... just dm": _contact)
     _rule("cta", "asks for contact", 0.8, "dm dms inbox messages pm pms",
           r"\b(?:check|see|open) (?:your|ur) (?:dms?|inbox|messages|pms?)\b"
@@ -648,6 +679,30 @@ _WARNINGS: tuple[Rule, ...] = (
           r"|\b(?:bots?|scammers?|spammers?|guy|someone|somebody|he|she|they)\b(?: \S+){0,3} "
           r"(?:got|was|were|is|are|just got) (?:banned|timed out|removed|reported|perma banned)\b"),
     _rule("cta", "be careful", 0.0, "careful", r"\bbe careful\b"),
+    _rule("cta", "calls it a scam", 0.0, "scam scams phishing fake",
+          r"\b(?:is|are|its|it s|obvious|obviously|clearly|total|classic) (?:a |an |the )?"
+          r"(?:(?!not |no |never )\S+ )?(?:scam|scams|phishing|fake)\b"),
+    _rule("cta", "will never ask", 0.0, "never",
+          r"\bwill never (?:dm|message|ask|contact|whisper|email)\b"),
+)  # fmt: skip
+# A report: someone else did it ("pretending to be Discord staff", "anyone else get a message
+# from 'steam support'?"). It holds even next to an ordinary link (the real site, named in the
+# report); only a risky link of its own makes it a pretext.
+_REPORTS: tuple[Rule, ...] = (
+    _rule("cta", "reports an impersonator", 0.0, "pretending posing impersonating claiming",
+          r"\b(?:pretending|posing|impersonating|claiming) (?:to be |as )?"),
+    _rule("cta", "reports a message", 0.0, "saying says said claiming claimed + they they re "
+          "theyre he she it",
+          r"\b(?:saying|says|said|claiming|claimed) (?:that )?(?:they|they re|theyre|he s|he is|"
+          r"she s|she is|it s|its) (?:are |were |was )?(?:from|with|the|a|staff|support)\b"),
+    _rule("cta", "asks who else got it", 0.0, "anyone anybody else",
+          r"\b(?:anyone|anybody|did anyone|has anyone|who else)(?: else)? (?:get|got|getting|"
+          r"receive|received|seen|see)\b"),
+    _rule("cta", "someone is messaging people", 0.0, "someone somebody scammer scammers bot bots "
+          "account accounts guy people",
+          r"\b(?:someone|somebody|a scammer|scammers|a bot|bots|some account|accounts|a guy|"
+          r"people) (?:is |are |was |were |keeps |keep )?(?:dming|dm ing|messaging|whispering|"
+          r"texting|sending|spamming|asking|telling)\b"),
 )  # fmt: skip
 
 
@@ -655,7 +710,7 @@ class RuleSet:
     """A few rules asked together ("does any apply?"): a word index finds the rules whose every
     anchor group has a word in the message, so only their patterns run."""
 
-    __slots__ = ("_need", "_rules", "_words")
+    __slots__ = ("_keys", "_need", "_rules", "_words")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self._rules = tuple(rules)
@@ -670,14 +725,16 @@ class RuleSet:
                 need |= 1 << bit
                 bit += 1
             self._need.append(need)
+        self._keys = frozenset(self._words)
 
     def any(self, text: str, words: Iterable[str]) -> bool:
-        present = 0
-        get = self._words.get
-        for word in words:
-            present |= get(word, 0)
-        if not present:
+        found = self._keys.intersection(words)  # in C: most messages have none of the words
+        if not found:
             return False
+        present = 0
+        get = self._words.__getitem__
+        for word in found:
+            present |= get(word)
         for rule, need in zip(self._rules, self._need, strict=True):
             if present & need == need and not (rule.money and _MONEY_SIGN.search(text) is None):
                 if rule.pattern.search(text) is not None:
@@ -688,6 +745,7 @@ class RuleSet:
 CONTACT = RuleSet(_CONTACTS)
 PRESSURE = RuleSet(_PRESSURES)
 WARNING = RuleSet(_WARNINGS)
+REPORT = RuleSet(_REPORTS)
 
 
 # Every (rule, anchor group) pair gets one bit; a word carries the bits of the groups it is in.
@@ -748,6 +806,9 @@ def match_scam(
     promote: bool = False,
     rules: list[Rule] | None = None,
     handle: bool = False,
+    risky: bool | None = None,
+    warned: bool = False,
+    profile: bool | None = None,
 ) -> ScamMatch | None:
     """Score ``text`` (match text with single spaces) against the scam shapes.
 
@@ -775,7 +836,9 @@ def match_scam(
         if rule.score > top:
             top, reason = rule.score, rule.reason
         best[rule.category] = (top, count + 1, reason)
-    if not best or (not link and WARNING.any(text, words)):
+    if not best or (warned and not link):
+        return None  # a warning in another language ("это развод", "es estafa")
+    if disclaims(text, words, link=link, risky=link if risky is None else risky):
         return None  # with a link of its own, a "warning" is a pretext
     # The strongest category, plus a little for every other rule that agrees.
     category, (top, count, reason) = max(
@@ -789,6 +852,8 @@ def match_scam(
     if soft:
         # Self-promotion and ads are chat until they carry a link ("check my channel pls" is
         # fine) or a lure ("follow my stream, I give away skins" is not).
+        if channel and profile is False and not own and reason == "sends chat to another channel":
+            channel = False  # "go watch the vod, it's on youtube.com/watch?v=..." is a video
         if not promote and (link or (category == "promo" and (channel or (handle and own)))):
             score += _SOFT[category]
             extras.append("with a link" if link or channel else "with a handle")
@@ -798,7 +863,7 @@ def match_scam(
     elif link:
         score += LINK_BONUS
         extras.append("with a link")
-    if _contact(text, words):
+    if asks_contact(text, words):
         score += CONTACT_BONUS
         extras.append("asks for contact")
     if soft is not None and PRESSURE.any(text, words):
@@ -814,7 +879,14 @@ def match_scam(
     return ScamMatch(category, round(min(MAX_SCORE, score), 2), reason)
 
 
-def _contact(text: str, words: frozenset[str] | set[str]) -> bool:
+def disclaims(text: str, words: frozenset[str] | set[str], *, link: bool, risky: bool) -> bool:
+    """A warning (without a link of its own) or a report (without a risky link): not a scam."""
+    if not risky and REPORT.any(text, words):
+        return True
+    return not link and WARNING.any(text, words)
+
+
+def asks_contact(text: str, words: frozenset[str] | set[str]) -> bool:
     """A way to reach someone off-platform: a DM request, a messenger, a phone, an email."""
     if CONTACT.any(text, words):
         return True
