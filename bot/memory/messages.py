@@ -362,48 +362,15 @@ class MessageLog:
         room_rows: list = []
         user_rows: list = []
         for message in batch:
+            # The common case, inline: the very object last written. The rest is rare.
             room = message.room
-            key = room.key
-            cached = room_ids.get(key)
-            if cached is None or cached[0] is not room or key in new_rooms:
-                # What the table holds for the key by now: this batch's last write, else the
-                # cached one. Only a difference is written (in order: the last one wins).
-                held = new_rooms.get(key) or (cached[0] if cached is not None else None)
-                if held is None or (held is not room and held != room):
-                    new_rooms[key] = room
-                    room_rows.append(
-                        (
-                            room.platform._value_,
-                            room.id,
-                            room.name,
-                            int(room.is_direct),
-                            room.member_count,
-                            message.ts,
-                        )
-                    )
-                elif key not in new_rooms:
-                    room_ids[key] = (room, cached[1])  # an equal object: cache this one
+            cached = room_ids.get(room.key)
+            if cached is None or cached[0] is not room or room.key in new_rooms:
+                self._note(room_ids, new_rooms, room_rows, room, cached, message.ts)
             author = message.author
-            key = author.key
-            cached = user_ids.get(key)
-            if cached is None or cached[0] is not author or key in new_users:
-                held = new_users.get(key) or (cached[0] if cached is not None else None)
-                if held is None or (held is not author and held != author):
-                    new_users[key] = author
-                    user_rows.append(
-                        (
-                            author.platform._value_,
-                            author.id,
-                            author.name,
-                            author.display,
-                            int(author.is_bot),
-                            int(author.role),
-                            author.persona,
-                            message.ts,
-                        )
-                    )
-                elif key not in new_users:
-                    user_ids[key] = (author, cached[1])
+            cached = user_ids.get(author.key)
+            if cached is None or cached[0] is not author or author.key in new_users:
+                self._note(user_ids, new_users, user_rows, author, cached, message.ts)
         if room_rows:
             conn.execute(_UPSERT_ROOMS, (_json(room_rows),))
             keys = [(r.platform._value_, r.id) for r in new_rooms.values()]
@@ -417,6 +384,39 @@ class MessageLog:
             for user, rowid in zip(new_users.values(), json.loads(ids), strict=True):
                 user_ids[user.key] = (user, rowid)
         return room_ids, user_ids
+
+    @staticmethod
+    def _note(ids: dict, new: dict, rows: list, item: Room | User, cached, ts: float) -> None:
+        """Queue a row for ``item`` (a Room or a User) unless the table holds it already: what
+        it holds by now is this batch's last write, else the cached one; only a difference is
+        written (in order: the last one wins)."""
+        key = item.key
+        held = new.get(key) or (cached[0] if cached is not None else None)
+        if held is None or (held is not item and held != item):
+            new[key] = item
+            if isinstance(item, Room):
+                row = (
+                    item.platform._value_,
+                    item.id,
+                    item.name,
+                    int(item.is_direct),
+                    item.member_count,
+                    ts,
+                )
+            else:
+                row = (
+                    item.platform._value_,
+                    item.id,
+                    item.name,
+                    item.display,
+                    int(item.is_bot),
+                    int(item.role),
+                    item.persona,
+                    ts,
+                )
+            rows.append(row)
+        elif key not in new:
+            ids[key] = (item, cached[1])  # an equal object: cache this one
 
     def _checkpoint_sync(self) -> None:
         if self._conn is not None:
