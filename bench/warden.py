@@ -2,25 +2,26 @@
 
     .venv/bin/python bench/warden.py [--messages 200000] [--rounds 3] [--repeat 0.5]
 
-The mix is realistic chat: mostly ordinary lines (short English, emotes, emoji, other
-languages, allowed links) with a few percent spam and scams, from 2,000 chatters of mixed
-roles, in one room, on virtual time. Half the lines are typed exactly as in the pool (real chat
-repeats a lot: "gg", "KEKW", a spam bot's same line); the other half are varied the way chatters
-do (a reply's @name, an emote or a number after it, a spam bot's rotating token), so most of
-them are unique and the engine's text cache cannot inflate the figure: its hit rate is printed,
-and so is the engine with the cache turned off. Messages are built before timing; only
-``assess`` is timed, in CPU time of this process (other processes on the machine do not
-count, but they share its caches: run it on a quiet machine and compare within one run). The
-baseline is what streamers use today: a Nightbot-style filter, a list of regexes (links, caps,
-symbols, repeated characters, emote count, a phrase blacklist) run one by one.
+The chat mix (the headline): 65% everyday lines written for this benchmark (short reactions,
+emotes, questions), 30% ordinary lines drawn from every labelled set in cogs/warden/data
+(conversations in 30+ languages written to resemble real chat, hard cases included: scam talk,
+links, code, other scripts) and 5% spam and scams from those sets, from 2,000 chatters of mixed
+roles, in one room, on virtual time, with the rules and the text model. Half the lines are typed
+exactly as in the pool (real chat repeats: "gg", "KEKW", a spam bot's same line); the other
+half are varied the way chatters do (a reply's @name, an emote or a number after it, a spam
+bot's rotating token), so most are unique and the text cache cannot inflate the figure: its hit
+rate is printed, and the headline gives the engine without the cache too (a chat that repeats
+itself less). The hard mix draws its 30% from the development set alone, whose ordinary lines
+lean on scam topics on purpose. Messages are built before timing; only ``assess`` is timed, in
+CPU time of this process; rounds interleave the runners and the best round counts (a shared
+machine has slow spells: compare within one run, and read the machine line). The baseline is
+what streamers use today: a Nightbot-style list of regexes (links, caps, symbols, repeated
+characters, emote count, a phrase blacklist) run one by one.
 
-How realistic the mix is: lines are short (about 20 characters on average, real Twitch chat
-runs a little longer), half are exact repeats (busy channels; a small chat repeats less: read
-the "no text cache" line as the floor), and 30% come from the development set's ordinary
-lines, which lean on tricky topics and other languages far more than real chat does, so they
-cost more than typical chat. "caught" is measured on the development set's own spam, which the
-rules were written against: it is a sanity check, not a recall figure (see
-``python -m cogs.warden.evaluate`` and the review sets for that).
+How realistic the mix is: lines average about 23 characters (real Twitch chat runs a little
+longer); 5% spam is more than most chats see outside a bot raid, and spam is the expensive
+path. "caught"/"flagged" are measured on lines the rules and the model were built from: a
+sanity check, not a recall figure (``python -m cogs.warden.train --held-out SET`` measures).
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from bot.message import Message, Platform, Role, Room, User
 from cogs.warden.checks import EMOTES
 from cogs.warden.engine import WardenEngine
 from cogs.warden.evaluate import load
+from cogs.warden.train import SETS, sequence_labelled
 
-DATA = Path(__file__).resolve().parents[1] / "cogs" / "warden" / "data" / "dev.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "cogs" / "warden" / "data"
 
 # Everyday chat: what most of a real stream chat looks like (short, emotes, reactions,
 # questions), written for this benchmark. Drawn 65% of the time; the labelled dev set's ordinary
@@ -156,15 +158,36 @@ def spam_variant(text: str, rng: random.Random) -> str:
     return f"{text} {code}" if rng.random() < 0.5 else f"{code} {text}"
 
 
+def pools(kind: str) -> tuple[list[str], list[str]]:
+    """Ordinary lines and spam/scam lines to draw from. "chat": every labelled set's ordinary
+    lines (chat conversations in 30+ languages, written to resemble real chat, hard cases
+    included) and its spam and scams (but lines labelled spam only for their place in a flood
+    or repeat, whose text is innocent). "hard": the development set's alone, whose ordinary lines
+    lean on scam topics on purpose (discord, money, crypto, viewers, links)."""
+    if kind == "hard":
+        examples = load(DATA / "dev.jsonl")
+        ordinary = [e.text for e in examples if e.label == "ok" and e.author is None]
+        bad = [e.text for e in examples if e.label != "ok" and e.author is None]
+        return ordinary, bad
+    ordinary, bad = [], []
+    for name in SETS:
+        examples = load(DATA / f"{name}.jsonl")
+        for e, sequence in zip(examples, sequence_labelled(examples), strict=True):
+            if e.label == "ok":
+                ordinary.append(e.text)
+            elif not sequence:
+                bad.append(e.text)
+    return ordinary, bad
+
+
 def build_mix(
-    n: int, seed: int = 7, repeat: float = 0.5
+    n: int, seed: int = 7, repeat: float = 0.5, pool: str = "chat"
 ) -> tuple[list[Message], list[bool], list[str]]:
     """``repeat``: the share of draws typed exactly as in the pool (everyday reactions,
-    copied lines, a bot's same message); the rest are varied, so mostly unique."""
+    copied lines, a bot's same message); the rest are varied, so mostly unique. ``pool``: see
+    :func:`pools`. 65% everyday lines, 30% ordinary lines from the pool, 5% spam and scams."""
     rng = random.Random(seed)
-    examples = load(DATA)
-    tricky = [e.text for e in examples if e.label == "ok" and e.author is None]
-    bad = [e.text for e in examples if e.label != "ok" and e.author is None]
+    ordinary, bad = pools(pool)
     room = Room(Platform.TWITCH, "bench", "bench", member_count=5000)
     roles = (
         [Role.EVERYONE] * 80
@@ -182,8 +205,10 @@ def build_mix(
     for i in range(n):
         ts += rng.expovariate(40.0)  # a busy chat: ~40 messages per second
         draw = rng.random()
-        kind = "spam/scam" if draw < 0.05 else "tricky" if draw < 0.35 else "everyday"
-        text = rng.choice(bad if kind == "spam/scam" else tricky if kind == "tricky" else EVERYDAY)
+        kind = "spam/scam" if draw < 0.05 else "ordinary" if draw < 0.35 else "everyday"
+        text = rng.choice(
+            bad if kind == "spam/scam" else ordinary if kind == "ordinary" else EVERYDAY
+        )
         if rng.random() >= repeat:
             text = spam_variant(text, rng) if kind == "spam/scam" else vary(text, rng, len(users))
         messages.append(Message(str(i), room, rng.choice(users), text, ts))
@@ -235,44 +260,65 @@ def main() -> None:
     )  # fmt: skip
     args = parser.parse_args()
     messages, labels, kinds = build_mix(args.messages, repeat=args.repeat)
+    hard, hard_labels, _ = build_mix(args.messages, repeat=args.repeat, pool="hard")
     # The pool of prebuilt messages is the harness's, not the engine's: keep the collector from
     # walking it again and again while the engines are timed (a bot holds no such pile).
     gc.collect()
     gc.freeze()
     n = len(messages)
     distinct = len({m.text for m in messages})
-    print(f"mix: {n} messages ({distinct} distinct texts), {sum(labels)} spam/scam "
+    print(f"chat mix: {n} messages ({distinct} distinct texts), {sum(labels)} spam/scam "
           f"({sum(labels) / n:.1%}), {sum(not m.text.isascii() for m in messages) / n:.1%} "
           f"non-ASCII, 2000 chatters, mean length "
           f"{sum(len(m.text) for m in messages) / n:.0f} characters")  # fmt: skip
     print(f"machine: an empty Python loop takes {loop_ns():.0f} ns per iteration (CPU time)")
     runners = (
-        ("warden", run_engine),
-        ("warden, no text cache", run_uncached),
-        ("baseline (regex list)", run_baseline),
+        ("warden", run_engine, messages, labels),
+        ("warden, no text cache", run_uncached, messages, labels),
+        ("baseline (regex list)", run_baseline, messages, labels),
+        ("warden, hard mix", run_engine, hard, hard_labels),
+        ("hard mix, no cache", run_uncached, hard, hard_labels),
     )
-    for name, runner in runners:
-        best = float("inf")
-        flags: list[bool] = []
-        hit_rate = 0.0
-        for _ in range(args.rounds):
-            elapsed, flags, hit_rate = runner(messages)
-            best = min(best, elapsed)
-        caught = sum(f and b for f, b in zip(flags, labels, strict=True))
-        wrong = sum(f and not b for f, b in zip(flags, labels, strict=True))
+    # A running bot has seen chat before: the text model's word memory and the lexicon's are
+    # warmed on another draw of the same mix (other lines and variants: the timed mix's rarer
+    # words are still new to them).
+    run_engine(build_mix(args.messages // 4, seed=8, repeat=args.repeat)[0])
+    # Rounds interleave the runners, so a slow spell of a shared machine hits them alike; the
+    # best round of each counts.
+    best = [float("inf")] * len(runners)
+    results: list[tuple[list[bool], float]] = [([], 0.0)] * len(runners)
+    for _ in range(args.rounds):
+        for i, (_, runner, mix, _) in enumerate(runners):
+            elapsed, flags, hit_rate = runner(mix)
+            if elapsed < best[i]:
+                best[i] = elapsed
+            results[i] = (flags, hit_rate)
+    lines = []
+    for (name, runner, mix, truth), elapsed, (flags, hit_rate) in zip(
+        runners, best, results, strict=True
+    ):
+        caught = sum(f and b for f, b in zip(flags, truth, strict=True))
+        wrong = sum(f and not b for f, b in zip(flags, truth, strict=True))
         cache = f", text cache hits {hit_rate:.1%}" if runner is run_engine else ""
-        print(
-            f"{name:22} {n / best:>10,.0f} msg/s  {best / n * 1e6:6.2f} us/msg  "
-            f"caught {caught / max(1, sum(labels)):.1%} of spam/scam, "
-            f"flagged {wrong / max(1, n - sum(labels)):.2%} of ordinary{cache}"
+        lines.append(
+            f"{name:22} {len(mix) / elapsed:>10,.0f} msg/s  {elapsed / len(mix) * 1e6:6.2f} us/msg"
+            f"  caught {caught / max(1, sum(truth)):.1%} of spam/scam, "
+            f"flagged {wrong / max(1, len(mix) - sum(truth)):.2%} of ordinary{cache}"
         )
+    print(
+        f"headline: {n / best[0]:,.0f} msg/s on the chat mix with the text cache, "
+        f"{n / best[1]:,.0f} msg/s without it (a chat that repeats itself less)"
+    )
+    print("\n".join(lines))
+    print("  (caught/flagged: on lines the rules and the model were built from; a sanity check,")
+    print("   not a measurement: python -m cogs.warden.train --held-out SET measures)")
     # Where the time goes: each kind of message on its own (same chatters, same pace).
     parts = []
-    for kind in ("everyday", "tricky", "spam/scam"):
+    for kind in ("everyday", "ordinary", "spam/scam"):
         subset = [m for m, k in zip(messages, kinds, strict=True) if k == kind]
         runs = [run_engine(subset) for _ in range(args.rounds)]
-        best = min(r[0] for r in runs)
-        parts.append(f"{kind} {best / len(subset) * 1e6:.1f} us ({runs[0][2]:.0%} repeats)")
+        fastest = min(r[0] for r in runs)
+        parts.append(f"{kind} {fastest / len(subset) * 1e6:.1f} us ({runs[0][2]:.0%} repeats)")
     print("warden by kind: " + ", ".join(parts) + " per message")
 
 

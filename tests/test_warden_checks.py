@@ -1,4 +1,5 @@
-"""Each Warden check on its own, through the real engine on virtual time."""
+"""Each Warden rule check on its own, through the real engine on virtual time (without the text
+model, which has its own tests in test_warden_model.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class Chat:
 
     def __init__(self, config: WardenConfig | None = None) -> None:
         self.clock = VirtualClock(1000.0)
-        self.engine = WardenEngine(self.clock, default=config)
+        self.engine = WardenEngine(self.clock, default=config, model=None)
         self.n = 0
 
     def say(

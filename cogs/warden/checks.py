@@ -27,6 +27,7 @@ from cogs.warden.links import (
     promo_target,
     suspicious_tld,
 )
+from cogs.warden.model import MIN_CHARS, TextModel, worth_scoring
 from cogs.warden.normalize import (
     ASCII_SKELETON,
     FOLD_BASIC,
@@ -67,6 +68,9 @@ _SQUEEZE_RE = re.compile(r"(?<=\S) (?=\S)")
 # A run of three or more single characters between single spaces ("s t e a m . c o m").
 _SINGLES_RUN = re.compile(r"(?<!\S)(?:\S ){2,}\S(?!\S)")
 _PLAIN = Folded("")  # what folding found in ASCII text: nothing
+# Shared and never changed: most texts have no link, and kept Views are many.
+_NO_LINKS: list[Link] = []
+_NO_FINDINGS: list[LinkFinding] = []
 _DOT_WORDS = frozenset(skeleton(w) for w in DOT_WORDS)
 _LEXICON_ANCHORS = LEXICON.anchors
 _SPECIAL = _DOT_WORDS | _LEXICON_ANCHORS | ANCHORS
@@ -91,7 +95,8 @@ LONG = 256  # longer than the room allows
 EMOTE = 512  # enough words or emoji for a wall
 UNICODE = 1024  # non-ASCII: zalgo, lookalikes
 SPACED = 2048  # mostly letters spelt out one by one ("f o l l o w   m e")
-ALWAYS = 4095
+MODEL = 4096  # long enough, or a link, a scam word or an "@name": worth the text model's time
+ALWAYS = 8191
 # A message is spelt out when this many letters, and this share of all, are spaced singles.
 SPACED_MIN = 7
 SPACED_SHARE = 0.6
@@ -121,6 +126,8 @@ class View:
         "_judge",
         "_links",
         "_lookalike_domains",
+        "_model",
+        "_model_p",
         "_scam",
         "_scam_link",
         "ascii",
@@ -151,7 +158,15 @@ class View:
             # match_tokens() inlined for the common case: no leetspeak, no spaced letters.
             data = text.encode().translate(ASCII_SKELETON, b"'")
             shape = data.translate(SHAPE)
-            if b"1" in shape or b"x x x" in shape:
+            if (
+                data[:1] == b"@"
+                and b"1" not in shape[shape.find(b" ") + 1 :]
+                and not has_singles(shape)
+            ):
+                # A reply ("@ann123 what game is this?"): only its "@name" has a character
+                # leetspeak uses, and a leading "@name" never changes (see ascii_tokens).
+                tokens = data.decode().split()
+            elif b"1" in shape or b"x x x" in shape:
                 tokens = ascii_tokens(data, shape)
                 if shape.count(b" ") >= SPACED_MIN - 1 and has_singles(shape):
                     gates |= self._spaced(folded)
@@ -174,7 +189,8 @@ class View:
             and SPACED_LETTERS.search(folded)
         ):
             gates |= self._spaced(folded)
-        self.tokens = tokens
+        # A tuple: the collector stops tracking a tuple of strings, and kept Views are many.
+        self.tokens = tokens = tuple(tokens)
         self.mtext = " ".join(tokens)
         # One look for the words that scam rules, the lexicon and foreign "dots" start from:
         # most chat has none of them and skips all three.
@@ -190,12 +206,13 @@ class View:
             or (special and not _DOT_WORDS.isdisjoint(tokens))
         ) and (might_have_link(folded) or (" . " in folded and _SPACED_RE.search(folded))):
             gates |= LINK
-        self.scam_rules: list[Rule] | tuple[()] = ()
+        self.scam_rules: tuple[Rule, ...] = ()
         if special and not ANCHORS.isdisjoint(tokens):
             # The scam rules whose every anchor group has a word here: none, and the scam
             # check has nothing to do.
-            rules = self.scam_rules = candidates(tokens)
+            rules = candidates(tokens)
             if rules:
+                self.scam_rules = tuple(rules)
                 gates |= SCAM
         # The multilingual concepts (lexicon.py) the shapes combine, when they may make one.
         concepts = 0
@@ -209,7 +226,16 @@ class View:
                 else:
                     concepts &= WARN  # no shape; a warning still disarms the rules
         self.concepts = concepts
+        if (
+            len(text) >= MIN_CHARS
+            or gates & (LINK | SCAM)
+            or ("@" in text and worth_scoring(text, len(text), gates, LINK | SCAM))
+            or (not ascii and worth_scoring(text, len(text), gates, LINK | SCAM))
+        ):
+            gates |= MODEL
         self.gates = gates
+        self._model: TextModel | None = None  # the model that gave _model_p
+        self._model_p = 0.0
         # What one room's settings add to the gates, and for which settings (RoomRules.gates).
         self.room_token: object = None
         self.room_gates = 0
@@ -223,6 +249,13 @@ class View:
         self._classes: bytes | None = None
         self._links: list[Link] | None = None
         # A View depends on the text alone, so the engine keeps it for exact repeats ("gg").
+
+    def model_probability(self, model: TextModel) -> float:
+        """The text model's probability for this text (kept: it depends on the text alone)."""
+        if self._model is not model:
+            self._model_p = model.probability(self)
+            self._model = model
+        return self._model_p
 
     def _spaced(self, folded: str) -> int:
         """The SPACED gate when most of the text is spelt out letter by letter (sets spaced)."""
@@ -242,7 +275,7 @@ class View:
     def links(self) -> list[Link]:
         if self._links is not None:
             return self._links
-        self._links = []
+        self._links = _NO_LINKS
         self._lookalike_domains: frozenset[str] = frozenset()
         if self.gates & LINK:
             folded = self.folded
@@ -274,7 +307,9 @@ class View:
         links = self.links()  # sets _lookalike_domains
         looks = self._lookalike_domains
         self._findings: list[LinkFinding] = (
-            [judge.judge(link, lookalike=link.domain in looks) for link in links] if links else []
+            [judge.judge(link, lookalike=link.domain in looks) for link in links]
+            if links
+            else _NO_FINDINGS
         )
         self._judge = judge
         return self._findings
@@ -387,9 +422,13 @@ def note_trim(rules: RoomRules, log: list[float | str | None], now: float) -> No
 class Ctx:
     """Everything a check may read about one message."""
 
-    __slots__ = ("_permitted", "msg", "now", "personal", "rules", "user", "view")
+    __slots__ = ("_permitted", "first", "hits", "msg", "now", "personal", "rules", "user", "view")
 
     def __init__(self, msg: Message, view: View, rules: RoomRules, user: UserState, now: float):
+        # The hits so far (the engine's list); the pure checks' start at ``first`` (before them:
+        # flood and repetition, which depend on the user's memory, not on the text).
+        self.hits: list[Hit] = []
+        self.first = 0
         self.msg = msg
         self.view = view
         self.rules = rules
@@ -1058,6 +1097,43 @@ def _risky(f: LinkFinding) -> bool:
     return bool(suspicious_tld(domain) or lure_in(domain) or domain[-1:].isdigit())
 
 
+class ModelCheck(Check):
+    name = "model"
+    gate = MODEL
+    pure = True
+    description = "a learned model of spam and scam texts (cogs/warden/model.py)"
+
+    def run(self, c: Ctx) -> Hit | None:
+        rules = c.rules
+        model = rules.model
+        if model is None:
+            return None
+        if c.first < len(c.hits) and sum(h.score for h in c.hits[c.first :]) >= rules.thresholds[1]:
+            return None  # the rules remove it already: nothing for the model to add
+        view = c.view
+        p = view.model_probability(model)
+        if p < model.flag_at:
+            return None
+        findings = [f for f in view.findings(rules.judge) if not f.link.matrix_id]
+        if findings:
+            # Links to domains the room's moderators allowed (``!warden allow``) are theirs to
+            # judge: the model knows only the default allowlist.
+            own = rules.own_allow
+            if own and all(f.kind == "allowed" and f.link.domain in own for f in findings):
+                return None
+            # Whoever may post links may promote with them (as in ScamCheck): those exempt from
+            # the links check and permit holders. Phishing and scam shapes still apply to them.
+            cfg = rules.config
+            exempt = cfg.exempt.get("links")
+            if (
+                "links" in cfg.disabled
+                or (exempt is not None and c.msg.author.role >= exempt)
+                or c.permitted
+            ):
+                return None
+        return Hit(self.name, model.score(p), f"language model of spam and scams: {p:.2f}")
+
+
 ALL_CHECKS: tuple[Check, ...] = (
     FloodCheck(),
     RepetitionCheck(),
@@ -1073,6 +1149,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     LengthCheck(),
     ZalgoCheck(),
     LookalikeCheck(),
+    ModelCheck(),
 )
 CHECK_NAMES = tuple(check.name for check in ALL_CHECKS)
 

@@ -39,6 +39,7 @@ from cogs.warden.checks import (
     Ctx,
     FloodCheck,
     Hit,
+    ModelCheck,
     RepetitionCheck,
     UserState,
     View,
@@ -49,6 +50,7 @@ from cogs.warden.checks import (
 from cogs.warden.ladder import ALLOW, Action, Ladder, LadderPolicy, Severity, Verdict, user_key
 from cogs.warden.links import DEFAULT_ALLOWLIST, DomainSet, LinkJudge, PhishingList
 from cogs.warden.links import normalize_domain as _normalize_domain
+from cogs.warden.model import TextModel, default_model
 from cogs.warden.outbound import OutboundResult, check_outbound
 from cogs.warden.patterns import (
     BlockList,
@@ -86,6 +88,9 @@ DEFAULT_EXEMPT: dict[str, Role] = {
     "emotes": Role.SUBSCRIBER,
     "repeated": Role.SUBSCRIBER,
     "length": Role.VIP,
+    # The learned check is the least explainable one: people the streamer chose to trust (and
+    # other bots, judged as VIPs) are left to the rules.
+    "model": Role.VIP,
 }
 DEFAULT_WARNING = (
     "{user}, your message was removed ({reason}). Next time: a {minutes} minute timeout."
@@ -107,6 +112,7 @@ WARNING_REASONS: dict[str, str] = {
     "repetition": "the same line again and again",
     "zalgo": "zalgo text",
     "lookalike": "disguised letters",
+    "model": "it looks like spam or a scam",
 }
 
 
@@ -317,8 +323,8 @@ class RoomRules:
     __slots__ = ("_check_sets", "_plans", "all_checks", "blocklist", "bots_as", "caps_min",
                  "config", "emotes", "flood_messages", "flood_window_s", "has_blocklist",
                  "judge", "ladder", "link_score", "max_emotes", "max_length", "max_users",
-                 "memory_s", "memory_slots", "names", "off", "repeat_count", "repeat_run",
-                 "repeat_span",
+                 "memory_s", "memory_slots", "model", "names", "off", "own_allow", "repeat_count",
+                 "repeat_run", "repeat_span",
                  "repeat_window_s", "shape_min", "strict_links", "symbols_min", "thresholds",
                  "token", "users")  # fmt: skip
 
@@ -329,8 +335,13 @@ class RoomRules:
         clock: Clock,
         max_users: int,
         all_checks: Sequence[Check] = ALL_CHECKS,
+        model: TextModel | None = None,
     ) -> None:
-        self.all_checks = tuple(all_checks)
+        self.model = model
+        # Without a model its check has nothing to do: left out of every plan.
+        self.all_checks = tuple(
+            c for c in all_checks if model is not None or not isinstance(c, ModelCheck)
+        )
         self.ladder = Ladder(clock, config.policy(), max_users=max_users)
         self.users: dict[str, UserState] = {}
         self.names: dict[str, str] = {}  # login name -> user id, for permits and pardons
@@ -338,7 +349,7 @@ class RoomRules:
         self.apply(config, phishing)
 
     def apply(self, config: WardenConfig, phishing: DomainSet) -> None:
-        allow = DomainSet(config.allow_domains)
+        allow = self.own_allow = DomainSet(config.allow_domains)
         if config.default_allowlist:
             allow = allow | DomainSet(DEFAULT_ALLOWLIST)
         self.config = config
@@ -487,8 +498,14 @@ class WardenEngine:
         max_rooms: int = 5_000,
         max_users: int = 20_000,
         text_cache: int = 4_096,
+        model: TextModel | bool | None = True,
     ) -> None:
+        """``model``: the text model next to the rules; True (the default) loads the shipped
+        one (a missing or broken file is logged, and the rules run alone), None runs none."""
         self.clock: Clock = clock or SystemClock()
+        self.model: TextModel | None = (
+            default_model() if model is True else model if isinstance(model, TextModel) else None
+        )
         self.default = default or WardenConfig()
         self.phishing: DomainSet = phishing if phishing is not None else PhishingList.load()
         self.checks = tuple(checks)
@@ -594,7 +611,8 @@ class WardenEngine:
             if user is None:
                 user = rules.users.get(author.id) or rules.user(author)
             ctx = Ctx(msg, view, rules, user, now)
-            first = len(hits)
+            first = ctx.first = len(hits)
+            ctx.hits = hits
             failed = False
             for check in checks:
                 try:
@@ -816,7 +834,12 @@ class WardenEngine:
         rules = self._rooms.get(key)
         if rules is None:
             rules = RoomRules(
-                self.config_for(key), self.phishing, self.clock, self.max_users, self.checks
+                self.config_for(key),
+                self.phishing,
+                self.clock,
+                self.max_users,
+                self.checks,
+                self.model,
             )
             self._rooms[key] = rules
             if len(self._rooms) > self.max_rooms:

@@ -10,7 +10,7 @@ and ``ts`` are optional. Lines without an author get one of their own; lines wit
 3 s after the previous one; times only matter relative to each other (flood, repetition).
 A message counts as flagged when its severity is LOW or more, i.e. anything but "allow".
 
-    python -m cogs.warden.evaluate cogs/warden/data/dev.jsonl [--verbose] [--mode strict]
+    python -m cogs.warden.evaluate cogs/warden/data/dev.jsonl [-v] [--mode strict] [--rules-only]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,13 +134,31 @@ def evaluate(
     engine: WardenEngine | None = None,
 ) -> Report:
     """Feed the examples in order through one engine on virtual time."""
+    report = Report()
+    for ex, assessment in assessments(examples, config=config, engine=engine):
+        report.counts[ex.label] += 1
+        if assessment.flagged:
+            report.flagged[ex.label] += 1
+            if ex.label == "ok":
+                report.false_flags.append((ex, assessment))
+        elif ex.label != "ok":
+            report.misses.append((ex, assessment))
+    return report
+
+
+def assessments(
+    examples: Iterable[Example],
+    *,
+    config: WardenConfig | None = None,
+    engine: WardenEngine | None = None,
+) -> Iterator[tuple[Example, Assessment]]:
+    """Each example with the engine's assessment, in order, on virtual time."""
     clock = VirtualClock(0.0)
     if engine is None:
         engine = WardenEngine(clock, default=config)
     else:
         clock = engine.clock  # type: ignore[assignment]
     room = Room(Platform.LOCAL, "evaluation", "evaluation", member_count=100)
-    report = Report()
     shift = 0.0
     for i, ex in enumerate(examples):
         if ex.ts is None:
@@ -152,15 +170,7 @@ def evaluate(
         author = ex.author or f"anon{i}"
         user = User(Platform.LOCAL, author, author, author, role=ex.role)
         msg = Message(str(i), room, user, ex.text, clock.now())
-        assessment = engine.assess(msg)
-        report.counts[ex.label] += 1
-        if assessment.flagged:
-            report.flagged[ex.label] += 1
-            if ex.label == "ok":
-                report.false_flags.append((ex, assessment))
-        elif ex.label != "ok":
-            report.misses.append((ex, assessment))
-    return report
+        yield ex, engine.assess(msg)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -170,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", help="labelled JSONL files")
     parser.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.NORMAL.value)
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses and false flags")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="without the text model (cogs/warden/model.py)"
+    )
     args = parser.parse_args(argv)
     status = 0
     for name in args.files:
@@ -179,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{name}: {exc}", file=sys.stderr)
             status = 2
             continue
-        report = evaluate(examples, config=WardenConfig(mode=Mode(args.mode)))
+        config = WardenConfig(mode=Mode(args.mode))
+        engine = WardenEngine(
+            VirtualClock(0.0), default=config, model=None if args.rules_only else True
+        )
+        report = evaluate(examples, engine=engine)
         print(f"== {name}")
         print(report.summary())
         if args.verbose:

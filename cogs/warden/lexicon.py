@@ -20,6 +20,7 @@ Entries are matched three ways, chosen by their script:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from cogs.warden.normalize import fold, skeleton
 
@@ -500,8 +501,8 @@ _Phrase = tuple[tuple[str, ...], int, frozenset[str], int]  # words, anchor, oth
 class Lexicon:
     """The concepts a message touches, as a bit mask (see the constants above)."""
 
-    __slots__ = ("_by_other", "_phrase_keys", "_phrases", "_stems", "_substrings", "_word_keys",
-                 "_words", "anchors")  # fmt: skip
+    __slots__ = ("_by_other", "_phrase_keys", "_phrases", "_stems", "_substrings",
+                 "_token_stems", "_word_keys", "_words", "anchors")  # fmt: skip
 
     def __init__(self, lexicon: dict[int, str], triggers: int) -> None:
         words: dict[str, int] = {}
@@ -553,11 +554,12 @@ class Lexicon:
             for entry in entries:  # (a phrase of one word said twice is its own other word)
                 index.setdefault(min(entry[2] or {key}), []).append(entry)
         self._substrings = substrings
+        self._token_stems: dict[str, int] = {}  # a non-ASCII word -> its stems' concepts, kept
         # Words of the concepts a shape needs: an ASCII message with none of them has no shape
         # (one set intersection), so the modifiers ("your", "back", "a day") cost nothing alone.
         self.anchors = frozenset(anchors)
 
-    def concepts(self, tokens: list[str], folded: str, ascii: bool) -> int:
+    def concepts(self, tokens: Sequence[str], folded: str, ascii: bool) -> int:
         """The concepts of a message, from its match tokens and folded text."""
         if ascii and self.anchors.isdisjoint(tokens):
             return 0
@@ -586,18 +588,16 @@ class Lexicon:
                         break
         if ascii:
             return found
-        stems = self._stems
+        known = self._token_stems
         for token in tokens:
             if not token.isascii():
-                for stem, bit in stems.get(token[:3], ()):
-                    if token.startswith(stem):
-                        found |= bit
-                if _ARABIC.match(token):
-                    bare = _ARABIC_PREFIX.sub("", token)
-                    if bare != token:
-                        for stem, bit in stems.get(bare[:3], ()):
-                            if bare.startswith(stem):
-                                found |= bit
+                bits = known.get(token)
+                if bits is None:
+                    bits = self._stem_bits(token)
+                    if len(known) >= 50_000:
+                        known.clear()
+                    known[token] = bits
+                found |= bits
         if _UNSPACED.search(folded):
             subs = self._substrings
             for i, ch in enumerate(folded):
@@ -608,10 +608,25 @@ class Lexicon:
                             found |= bit
         return found
 
+    def _stem_bits(self, token: str) -> int:
+        """The concepts whose stems begin this (non-ASCII) word, or its Arabic bare form."""
+        found = 0
+        stems = self._stems
+        for stem, bit in stems.get(token[:3], ()):
+            if token.startswith(stem):
+                found |= bit
+        if _ARABIC.match(token):
+            bare = _ARABIC_PREFIX.sub("", token)
+            if bare != token:
+                for stem, bit in stems.get(bare[:3], ()):
+                    if bare.startswith(stem):
+                        found |= bit
+        return found
+
 
 def _warn_phrase(
     entries: list[tuple[tuple[str, ...], int, frozenset[str], int]] | None,
-    tokens: list[str],
+    tokens: Sequence[str],
     i: int,
 ) -> bool:
     """Whether a warning phrase ("be careful") is anchored at ``tokens[i]``."""
@@ -620,14 +635,14 @@ def _warn_phrase(
     )
 
 
-def _around(tokens: list[str], i: int, parts: tuple[str, ...], k: int) -> bool:
+def _around(tokens: Sequence[str], i: int, parts: tuple[str, ...], k: int) -> bool:
     """Whether the phrase ``parts``, whose word ``k`` is ``tokens[i]``, is written there."""
     return _follows(tokens, i + 1, parts[k + 1 :]) and _follows(
         tokens[i - 1 :: -1] if i else [], 0, parts[k - 1 :: -1] if k else ()
     )
 
 
-def _follows(tokens: list[str], at: int, rest: tuple[str, ...]) -> bool:
+def _follows(tokens: Sequence[str], at: int, rest: tuple[str, ...]) -> bool:
     """Whether ``rest`` comes at ``tokens[at:]``; a "~" in it skips up to two words ("our ~
     server" is "our server", "our minecraft server", "our new minecraft server")."""
     if "~" not in rest:

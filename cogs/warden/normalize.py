@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import AnyStr, NamedTuple
 
 # Cyrillic and Greek letters (and a few Latin-script oddities) that pass for Latin ones.
@@ -115,6 +116,31 @@ _STYLED_RE = re.compile(
 )
 
 
+def _ranges(codes: Iterable[int]) -> str:
+    """A regex character class body for these code points, as ranges."""
+    out = []
+    run: list[int] = []
+    for cp in sorted(codes):
+        if run and cp == run[-1] + 1:
+            run.append(cp)
+            continue
+        if run:
+            out.append(f"\\U{run[0]:08x}-\\U{run[-1]:08x}")
+        run = [cp]
+    if run:
+        out.append(f"\\U{run[0]:08x}-\\U{run[-1]:08x}")
+    return "".join(out)
+
+
+# Any character FOLD_BASIC changes: text without one is left as it is (translating a long
+# non-Latin text character by character through a dict costs microseconds).
+_NEEDS_BASIC = re.compile(f"[{_ranges(FOLD_BASIC)}]")
+
+
+def _basic(text: str) -> str:
+    return text.translate(FOLD_BASIC) if _NEEDS_BASIC.search(text) else text
+
+
 class Folded(NamedTuple):
     """A message folded for matching, with what the folding had to undo."""
 
@@ -135,10 +161,14 @@ def fold(text: str) -> Folded:
         for run in _MARKS_RE.findall(text):
             marks += len(run)
             max_stack = max(max_stack, len(run))
-    styled = len(_STYLED_RE.findall(text))
+    styled = len(_STYLED_RE.findall(text)) if _STYLED_RE.search(text) else 0
+    if _CYRGR_RE.search(text) is None:
+        return Folded(_basic(text).lower(), marks, max_stack, 0, styled)
+    if not styled and _LATIN_RE.search(text) is None:
+        # Cyrillic or Greek without a Latin letter: a real foreign message, with no word that
+        # mixes scripts (the loop below would fold nothing but the basics, word by word).
+        return Folded(_basic(text).lower(), marks, max_stack, 0, 0, True)
     foreign_letters = len(_CYRGR_RE.findall(text))
-    if not foreign_letters:
-        return Folded(text.translate(FOLD_BASIC).lower(), marks, max_stack, 0, styled)
     latin = len(_LATIN_RE.findall(text)) + styled
     if latin >= foreign_letters:
         # Mostly Latin: a Cyrillic/Greek letter that looks Latin is a disguise, in a word that

@@ -21,7 +21,7 @@ has a word among the message's tokens: ordinary chat costs a set intersection, n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -804,7 +804,7 @@ def match_scam(
     link: bool,
     channel: bool = False,
     promote: bool = False,
-    rules: list[Rule] | None = None,
+    rules: Sequence[Rule] | None = None,
     handle: bool = False,
     risky: bool | None = None,
     warned: bool = False,
