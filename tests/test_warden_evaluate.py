@@ -33,7 +33,14 @@ def test_dev_set_meets_the_goals() -> None:
 
 
 def test_labelled_sets_are_well_formed() -> None:
-    for name in ("dev.jsonl", "holdout.jsonl", "review.jsonl", "review2.jsonl", "review3.jsonl"):
+    for name in (
+        "dev.jsonl",
+        "holdout.jsonl",
+        "review.jsonl",
+        "review2.jsonl",
+        "review3.jsonl",
+        "blind4.jsonl",
+    ):
         examples = load(DATA / name)
         labels = {ex.label for ex in examples}
         assert labels == {"ok", "spam", "scam"}, name
