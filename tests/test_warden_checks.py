@@ -299,3 +299,36 @@ def test_gates_never_hide_a_hit() -> None:
             assert not b.skipped, ex.text
     finally:
         RoomRules.text_gates = original  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HELLO chat 123",
+        "gg wp 👏 ABC",
+        "Привет ВСЕМ 2024",
+        "ＦＲＥＥ ＮＩＴＲＯ ５",
+        "ǅemal Ⅻ ²³ ١٢٣ x",
+    ],
+)
+def test_view_counts_match_str_methods(text: str) -> None:
+    # The caps check and the model count the ASCII part in C: the same figures as counting
+    # every character with str.isupper/islower/isdigit (titlecase, Roman numerals, other digits).
+    from cogs.warden.checks import View
+
+    expected = (
+        sum(map(str.isupper, text)),
+        sum(map(str.islower, text)),
+        sum(map(str.isdigit, text)),
+    )
+    assert View(text).counts() == expected
+
+
+def test_lexicon_unspaced_entries_found_anywhere() -> None:
+    # Entries of scripts written without spaces are looked for at every place they may start.
+    from cogs.warden.lexicon import LEXICON
+
+    for first, entries in list(LEXICON._substrings.items())[:40]:
+        for entry, bit in entries:
+            for text in (entry, f"今日は{entry}", f"ok {entry}ね"):
+                assert LEXICON.concepts(text.split(), text, False) & bit, (first, entry)

@@ -80,6 +80,7 @@ _EMOJI_CLASS = (
 )
 _NOT_PLAIN_EMOJI = re.compile(f"[^\\x00-\\x7f{_EMOJI_CLASS}]")
 _PLAIN_EMOJI = re.compile(f"[{_EMOJI_CLASS}]+")
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 
 # Gates: which kinds of check a message can possibly trigger. The engine runs a check only
 # when its gate bit is set, so ordinary chat skips most checks without calling them.
@@ -122,6 +123,7 @@ class View:
 
     __slots__ = (
         "_classes",
+        "_counts",
         "_findings",
         "_judge",
         "_links",
@@ -247,6 +249,7 @@ class View:
         self._scam_link: tuple[bool, bool, bool] | None = None  # the flags that made _scam
         # Made when first asked for (None until then; an unset slot would cost an exception).
         self._classes: bytes | None = None
+        self._counts: tuple[int, int, int] | None = None
         self._links: list[Link] | None = None
         # A View depends on the text alone, so the engine keeps it for exact repeats ("gg").
 
@@ -271,6 +274,27 @@ class View:
         if classes is None:
             classes = self._classes = self.raw.encode().translate(CLASSES)
         return classes
+
+    def counts(self) -> tuple[int, int, int]:
+        """Capitals, small letters and digits in the raw text (as str.isupper, str.islower and
+        str.isdigit count them, character by character), shared by the caps check and the
+        model. The ASCII part is counted in C through CLASSES; only the rest char by char."""
+        counts = self._counts
+        if counts is None:
+            if self.ascii:
+                classes = self.classes()
+                counts = (classes.count(1), classes.count(2), classes.count(3))
+            else:
+                raw = self.raw
+                classes = raw.encode("ascii", "ignore").translate(CLASSES)
+                rest = _ASCII_RUNS.sub("", raw)
+                counts = (
+                    classes.count(1) + sum(map(str.isupper, rest)),
+                    classes.count(2) + sum(map(str.islower, rest)),
+                    classes.count(3) + sum(map(str.isdigit, rest)),
+                )
+            self._counts = counts
+        return counts
 
     def links(self) -> list[Link]:
         if self._links is not None:
@@ -638,7 +662,7 @@ class CapsCheck(Check):
                 return None
             letters = upper + classes.count(2)
         else:
-            upper = sum(map(str.isupper, raw))
+            upper = c.view.counts()[0]
             if upper < minimum:
                 return None
             letters = sum(map(str.isalpha, raw))

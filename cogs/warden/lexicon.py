@@ -501,7 +501,7 @@ _Phrase = tuple[tuple[str, ...], int, frozenset[str], int]  # words, anchor, oth
 class Lexicon:
     """The concepts a message touches, as a bit mask (see the constants above)."""
 
-    __slots__ = ("_by_other", "_phrase_keys", "_phrases", "_stems", "_substrings",
+    __slots__ = ("_by_other", "_first_chars", "_phrase_keys", "_phrases", "_stems", "_substrings",
                  "_token_stems", "_word_keys", "_words", "anchors")  # fmt: skip
 
     def __init__(self, lexicon: dict[int, str], triggers: int) -> None:
@@ -554,6 +554,10 @@ class Lexicon:
             for entry in entries:  # (a phrase of one word said twice is its own other word)
                 index.setdefault(min(entry[2] or {key}), []).append(entry)
         self._substrings = substrings
+        # Where an entry of an unspaced script may start: the loop below visits those places
+        # only (one C-level scan instead of a Python step per character).
+        firsts = "".join(re.escape(ch) for ch in sorted(substrings))
+        self._first_chars = re.compile(f"[{firsts}]" if firsts else "(?!)")
         self._token_stems: dict[str, int] = {}  # a non-ASCII word -> its stems' concepts, kept
         # Words of the concepts a shape needs: an ASCII message with none of them has no shape
         # (one set intersection), so the modifiers ("your", "back", "a day") cost nothing alone.
@@ -600,12 +604,11 @@ class Lexicon:
                 found |= bits
         if _UNSPACED.search(folded):
             subs = self._substrings
-            for i, ch in enumerate(folded):
-                entries = subs.get(ch)
-                if entries:
-                    for text, bit in entries:
-                        if folded.startswith(text, i):
-                            found |= bit
+            for m in self._first_chars.finditer(folded):
+                i = m.start()
+                for text, bit in subs[m.group()]:
+                    if folded.startswith(text, i):
+                        found |= bit
         return found
 
     def _stem_bits(self, token: str) -> int:

@@ -55,6 +55,7 @@ _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
                        r"\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")  # fmt: skip
 # Money: a currency sign, or a currency's name as a word (in match-text spelling).
 _CURRENCY_SIGNS = frozenset("$€£¥₹₽₩₱฿₺₫")
+_CURRENCY_RE = re.compile("[" + re.escape("".join(sorted(_CURRENCY_SIGNS))) + "]")
 _CURRENCY_WORDS = frozenset("usd usdt eur btc eth rs rp".split())
 _ALLOW = DomainSet(DEFAULT_ALLOWLIST)
 # Feature prefixes: a character n-gram has none; these cannot start one (folded text has no
@@ -97,14 +98,9 @@ def meta_features(view: View) -> list[str]:
     """The shape features of a text (see the module's docstring)."""
     raw = view.raw
     meta = [_LEN[min(6, len(raw) // 20)], _WORDS[min(8, len(view.tokens) // 3)]]
-    if view.ascii:
-        classes = view.classes()
-        upper, lower, digits = classes.count(1), classes.count(2), classes.count(3)
-    else:
+    upper, lower, digits = view.counts()
+    if not view.ascii:
         meta.append(_NONASCII)
-        upper = sum(map(str.isupper, raw))
-        lower = sum(map(str.islower, raw))
-        digits = sum(map(str.isdigit, raw))
         fold = view.fold
         if fold.lookalikes:
             meta.append(_LOOKALIKE)
@@ -116,7 +112,7 @@ def meta_features(view: View) -> list[str]:
     meta.append(_CAPS[(4 * upper) // (upper + lower or 1)])
     if "@" in raw:
         meta.append(_AT)
-    if not (_CURRENCY_SIGNS.isdisjoint(raw) and _CURRENCY_WORDS.isdisjoint(view.tokens)):
+    if _CURRENCY_RE.search(raw) is not None or not _CURRENCY_WORDS.isdisjoint(view.tokens):
         meta.append(_MONEY)
     links = view.links()
     if links:
