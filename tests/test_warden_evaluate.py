@@ -39,7 +39,7 @@ def test_labelled_sets_are_well_formed() -> None:
         "review.jsonl",
         "review2.jsonl",
         "review3.jsonl",
-        "blind4.jsonl",
+        "review4.jsonl",
     ):
         examples = load(DATA / name)
         labels = {ex.label for ex in examples}
