@@ -152,6 +152,15 @@ def test_typosquats_are_found(domain: str, brand: str) -> None:
         "roblox-security.net",
         "discordnitro-free.ru",
         "epic-gift.com",
+        # shops, parcels, banks and state services, with lures in their own languages
+        "inpost-doplata.com.pl",
+        "correos-envios-tasas.es",
+        "sparkasse-pushtan-erneuern.de",
+        "ledger-live-restore.app",
+        "kakao-account-verify.com",
+        "mercadolivre-natal.promo",
+        "papara-iadeislem.net",
+        "dhl-tracking.info",
     ],
 )
 def test_brand_with_a_lure_is_impersonation(domain: str) -> None:
@@ -175,6 +184,16 @@ def test_brand_with_a_lure_is_impersonation(domain: str) -> None:
         "gonitro.com",
         "example.org",
         "epic.org",
+        "olx.pl",
+        "vinted.fr",
+        "mercadolivre.com.br",
+        "mercadolibre.com.ar",
+        "shopee.co.id",
+        "dhl.de",
+        "sparkasse-koelnbonn.de",  # each savings bank has its own domain: only with a lure
+        "chase-the-sun.net",
+        "revolt.chat",  # one edit from revolut, and a word
+        "trezor.io",
     ],
 )
 def test_real_sites_are_not_impersonations(domain: str) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import regex
 
+from cogs.warden.contacts import contact_offer
 from cogs.warden.lexicon import FOLLOWME, LEXICON, MINE, WARN
 from cogs.warden.links import (
     DOT_WORDS,
@@ -1121,6 +1122,24 @@ def _risky(f: LinkFinding) -> bool:
     return bool(suspicious_tld(domain) or lure_in(domain) or domain[-1:].isdigit())
 
 
+class ContactCheck(Check):
+    name = "contact"
+    gate = MODEL
+    pure = True
+    description = "a messenger account or a phone number to take the talk elsewhere, with an offer"
+
+    def run(self, c: Ctx) -> Hit | None:
+        view = c.view
+        offer = contact_offer(view.raw.lower())
+        if offer is None:
+            return None
+        if view.concepts & WARN or disclaims(
+            view.mtext, frozenset(view.tokens), link=False, risky=False
+        ):
+            return None  # "don't write to wa 0812..., it's a scam"
+        return Hit(self.name, offer.score, offer.reason)
+
+
 class ModelCheck(Check):
     name = "model"
     gate = MODEL
@@ -1173,6 +1192,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     LengthCheck(),
     ZalgoCheck(),
     LookalikeCheck(),
+    ContactCheck(),
     ModelCheck(),
 )
 CHECK_NAMES = tuple(check.name for check in ALL_CHECKS)

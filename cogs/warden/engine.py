@@ -91,6 +91,7 @@ DEFAULT_EXEMPT: dict[str, Role] = {
     # The learned check is the least explainable one: people the streamer chose to trust (and
     # other bots, judged as VIPs) are left to the rules.
     "model": Role.VIP,
+    "contact": Role.VIP,  # a VIP's own business number is the streamer's call
 }
 DEFAULT_WARNING = (
     "{user}, your message was removed ({reason}). Next time: a {minutes} minute timeout."
@@ -113,6 +114,7 @@ WARNING_REASONS: dict[str, str] = {
     "zalgo": "zalgo text",
     "lookalike": "disguised letters",
     "model": "it looks like spam or a scam",
+    "contact": "it takes the talk to another messenger",
 }
 
 

@@ -294,6 +294,10 @@ LURES = frozenset(
 free gift gifts cheap deal deals sale discount promo bonus casino bet bets win winner prize
 prizes reward rewards giveaway giveaways claim drop drops cash earn money robux vbucks hack hacks
 cheat cheats aimbot generator skin skins loot case cases crate crates keys codes nitro airdrop
+verify verification billing restore recovery refund cashback kyc unlock reactivate
+hadiah natal promocao premio premios sorteo sorteio reintegro reintegros reembolso tasas pago
+verificacion verificar doplata oplata wyplata platnosc odbior iade odeme hediye cekilis destek
+gutschein zahlung erneuern kakunin uriage epidtrymka dopomoga vyplata
 """.split()
 )
 
@@ -485,13 +489,69 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "chesscom": ("chess.com",),
     "riot": ("riotgames.com",),
     "leagueoflegends": ("leagueoflegends.com",),
+    # Shops, parcels, banks, wallets and state services whose names phishing texts borrow.
+    "aliexpress": ("aliexpress.com",),
+    "allegro": ("allegro.pl",),
+    "mercadolivre": ("mercadolivre.com.br",),
+    "mercadolibre": ("mercadolibre.com",),
+    "mercadopago": ("mercadopago.com",),
+    "shopee": ("shopee.com",),
+    "tokopedia": ("tokopedia.com",),
+    "lazada": ("lazada.com",),
+    "trendyol": ("trendyol.com",),
+    "vinted": ("vinted.com",),
+    "olx": ("olx.com",),
+    "mercari": ("mercari.com", "mercari.jp"),
+    "rakuten": ("rakuten.co.jp", "rakuten.com"),
+    "temu": ("temu.com",),
+    "zalando": ("zalando.com",),
+    "dhl": ("dhl.com", "dhl.de"),
+    "fedex": ("fedex.com",),
+    "usps": ("usps.com",),
+    "royalmail": ("royalmail.com",),
+    "inpost": ("inpost.pl",),
+    "correos": ("correos.es",),
+    "paytm": ("paytm.com",),
+    "phonepe": ("phonepe.com",),
+    "sbi": ("sbi.co.in", "onlinesbi.sbi"),
+    "hdfc": ("hdfcbank.com",),
+    "icici": ("icicibank.com",),
+    "bbva": ("bbva.com", "bbva.es"),
+    "santander": ("santander.com",),
+    "sparkasse": ("sparkasse.de",),
+    "revolut": ("revolut.com",),
+    "hsbc": ("hsbc.com",),
+    "chase": ("chase.com",),
+    "gtbank": ("gtbank.com",),
+    "privat24": ("privat24.ua", "privatbank.ua"),
+    "privatbank": ("privatbank.ua",),
+    "monobank": ("monobank.ua",),
+    "papara": ("papara.com",),
+    "diia": ("diia.gov.ua",),
+    "edevlet": ("turkiye.gov.tr",),
+    "kakao": ("kakao.com", "kakaocorp.com"),
+    "ledger": ("ledger.com",),
+    "trezor": ("trezor.io",),
+    "walletconnect": ("walletconnect.com",),
+    "trustwallet": ("trustwallet.com",),
+    "kraken": ("kraken.com",),
+    "bybit": ("bybit.com",),
+    "myfitnesspal": ("myfitnesspal.com",),
+    "moonton": ("moonton.com",),
+    "mlbb": ("mobilelegends.com",),
+    "garena": ("garena.com",),
 }
 # Brands that are everyday words ("matrix-fans.net", "element-studio.com"): only with a lure.
-_WORD_BRANDS = frozenset({"matrix", "element", "apple", "riot", "amazon"})
+_WORD_BRANDS = frozenset(
+    {"matrix", "element", "apple", "riot", "amazon", "allegro", "correos", "santander", "chase",
+     "ledger", "kraken", "temu", "sparkasse"}
+)  # fmt: skip
 # Brands that own their name under most country TLDs (google.de is Google's).
 _ANY_CC_TLD = frozenset(
-    {"google", "paypal", "amazon", "microsoft", "playstation", "xbox", "youtube"}
-)
+    {"google", "paypal", "amazon", "microsoft", "playstation", "xbox", "youtube", "aliexpress",
+     "mercadolivre", "mercadolibre", "mercadopago", "shopee", "lazada", "vinted", "olx", "dhl",
+     "fedex", "santander", "bbva", "hsbc", "zalando", "rakuten", "temu", "revolut", "sparkasse"}
+)  # fmt: skip
 OFFICIAL = frozenset(d for domains in BRANDS.values() for d in domains)
 # Third-party sites with a brand in their name that are not phishing.
 KNOWN_GOOD = frozenset(
@@ -507,13 +567,20 @@ gift gifts nitro free claim promo drop drops giveaway giveaways airdrop bonus re
 prizes login signin verify verification secure security support help appeal account accounts
 auth oauth trade trading tradeoffer skins skin case cases market event events offer cash wallet
 connect unlock recovery confirm community app generator gen robux vbucks boost premium official
+update restore billing payment pay refund cashback kyc pin tan pushtan renew tracking parcel
+customs delivery fee
+hadiah natal promocao premio sorteo sorteio reintegro reintegros reembolso envios tasas pago
+verificacion cliente doplata oplata wyplata platnosc odbior iade iadeislem odeme hediye cekilis
+destek kargo gutschein zahlung zollgebuehr erneuern einloesen sendung kakunin uriage
+epidtrymka dopomoga vyplata bezpieczna
 """.split()
 )
 # Real words one edit away from a brand: never typosquats by themselves.
 _NEAR_WORDS = frozenset(
     """
 stream steak steal stem seam team steamy discard disco intro nitrous twitchy twitcher switch
-paypay epics epico robiox xboxs google tiktoks
+paypay epics epico robiox xboxs google tiktoks vented shoppe papaya tresor revolt impost
+kakapo chasse
 """.split()
 )
 
