@@ -148,6 +148,14 @@ def test_mentions(chat: Chat) -> None:
     assert "mentions" in hits(chat.say("<@&12345> wake up", user="f"))  # a Discord role ping
 
 
+def test_a_room_wide_name_talked_about_is_not_a_mass_ping(chat: Chat) -> None:
+    assert chat.say("is there a way to stop notifications from @room pings in element?").hits == ()
+    assert chat.say("mods disabled @everyone for us, thankfully", user="b").hits == ()
+    assert chat.say("don't type `@here` in the help channel", user="c").hits == ()
+    assert hits(chat.say("@everyone free nitro giveaway", user="d"))["mentions"] == 0.7
+    assert hits(chat.say("hey @room, stream starts now", user="e"))["mentions"] == 0.7
+
+
 def test_at_signs_in_urls_and_emails_are_not_mentions(chat: Chat) -> None:
     assert chat.say("the channel is https://www.youtube.com/@channel/videos").hits == ()
     assert chat.say("write to team@here.org", user="b").hits == ()

@@ -79,6 +79,12 @@ def test_mixed_word_inside_a_russian_sentence_is_still_caught() -> None:
     assert folded.text.endswith("free nitro")
 
 
+def test_a_link_does_not_make_a_russian_sentence_latin() -> None:
+    folded = fold("гайд по смокам: https://www.youtube.com/watch?v=8sJfK2mZq1Q")
+    assert folded.foreign
+    assert folded.lookalikes == 0
+
+
 def test_all_homoglyph_word_in_english_text_is_a_lookalike() -> None:
     assert fold("check this сосо out").lookalikes == 1  # every letter Cyrillic
 

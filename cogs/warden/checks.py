@@ -819,6 +819,22 @@ class LengthCheck(Check):
 _MENTION_RE = re.compile(r"(?<![\w./])@(\w(?:[\w\-.]*\w)?)|<@[!&]?(\d+)>")
 _MASS = frozenset({"everyone", "here", "room", "channel", "all"})
 _MASS_AT = re.compile("@(?:" + "|".join(_MASS) + ")")  # on lowercase text: a mass name may follow
+# A room-wide name talked about, not used: quoted ("`@room`"), after a word that names it
+# ("disable @room", "the @everyone role") or before one ("@room pings", "@here mentions").
+_MASS_TALK_BEFORE = re.compile(
+    r"(?:[\"'`“«]|\b(?:from|about|disable|disabled|of|with|use|uses|using|the|no|stop|"
+    r"type|typed|typing|restrict|restricted|allow|allows|block|mute|muted))\s*$",
+    re.IGNORECASE,
+)
+_MASS_TALK_AFTER = re.compile(
+    r"^(?:[\"'`”»]|\s+(?:pings?|pinged|pinging|mentions?|notifications?|role|tags?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _talked_about(raw: str, m: re.Match[str]) -> bool:
+    before = raw[max(0, m.start() - 24) : m.start()]
+    return bool(_MASS_TALK_BEFORE.search(before) or _MASS_TALK_AFTER.match(raw, m.end()))
 
 
 class MentionsCheck(Check):
@@ -845,7 +861,7 @@ class MentionsCheck(Check):
         mass = False
         for m in _MENTION_RE.finditer(raw):
             name = (m.group(1) or m.group(2)).lower()
-            if name in _MASS or m.group(0).startswith("<@&"):
+            if m.group(0).startswith("<@&") or (name in _MASS and not _talked_about(raw, m)):
                 mass = True
             else:
                 names.add(name)

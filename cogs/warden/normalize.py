@@ -169,7 +169,10 @@ def fold(text: str) -> Folded:
         # mixes scripts (the loop below would fold nothing but the basics, word by word).
         return Folded(_basic(text).lower(), marks, max_stack, 0, 0, True)
     foreign_letters = len(_CYRGR_RE.findall(text))
-    latin = len(_LATIN_RE.findall(text)) + styled
+    # A link's letters are no part of the language a message is written in ("гайд по смокам:
+    # https://www.youtube.com/watch?v=..." is Russian).
+    prose = _URL_RE.sub(" ", text) if "://" in text else text
+    latin = len(_LATIN_RE.findall(prose)) + styled
     if latin >= foreign_letters:
         # Mostly Latin: a Cyrillic/Greek letter that looks Latin is a disguise, in a word that
         # mixes scripts or is made of lookalikes only. A real word of the other script stays
@@ -195,6 +198,9 @@ def fold(text: str) -> Folded:
         else:
             parts.append(word.translate(FOLD_BASIC))
     return Folded("".join(parts).lower(), marks, max_stack, looks, styled, foreign=True)
+
+
+_URL_RE = re.compile(r"https?://\S+")
 
 
 def _disguised(word: str, *, latin_text: bool) -> bool:
