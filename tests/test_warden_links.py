@@ -221,15 +221,20 @@ def test_edit_distance() -> None:
     assert edit_distance("abc", "xyzxyz", 1) == 2  # stops past the limit
 
 
-def _dev_texts() -> list[str]:
-    return [json.loads(line)["text"] for line in DEV.read_text("utf-8").splitlines()]
+def _labelled_texts() -> list[str]:
+    sets = [p for p in DEV.parent.glob("*.jsonl") if not p.name.endswith(".meta.jsonl")]
+    return [json.loads(line)["text"] for p in sets for line in p.read_text("utf-8").splitlines()]
 
 
-def test_link_gate_is_conservative_on_dev_set() -> None:
-    for text in _dev_texts():
+def test_link_gate_is_conservative_on_every_labelled_set() -> None:
+    for text in _labelled_texts():
         folded = fold(text).text
         if find_links(folded):
             assert might_have_link(folded), text
+
+
+def test_spaced_dot_before_a_path_is_a_link() -> None:
+    assert might_have_link("download from modhub-fs25 . net/pack , disable")
 
 
 @given(

@@ -164,7 +164,8 @@ def might_have_link(folded: str) -> bool:
                 return True
         elif after == " ":
             # "discord . gg": only when a TLD follows ("chat. Chat" is a sentence break).
-            word = folded[i + 2 : i + 12].split(" ", 1)[0].rstrip(_TRAILING)
+            # The TLD's letters only: "site . net/pack" has a path after it.
+            word = folded[i + 2 : i + 12].split(" ", 1)[0].split("/", 1)[0].rstrip(_TRAILING)
             if word in _NO_SENTENCE_TLDS or (folded[i - 1 : i] == " " and word in _OBFUSCATION_SET):
                 return True
         elif after in ")]}>":
