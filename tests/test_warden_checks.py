@@ -340,3 +340,8 @@ def test_lexicon_unspaced_entries_found_anywhere() -> None:
         for entry, bit in entries:
             for text in (entry, f"今日は{entry}", f"ok {entry}ね"):
                 assert LEXICON.concepts(text.split(), text, False) & bit, (first, entry)
+
+
+def test_a_room_wide_name_in_a_setting_is_not_a_mass_ping(chat: Chat) -> None:
+    assert chat.say("@room is restricted now, only mods can use it").hits == ()
+    assert chat.say("what power level is needed for @room in this space?", user="b").hits == ()

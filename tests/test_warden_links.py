@@ -237,6 +237,16 @@ def test_spaced_dot_before_a_path_is_a_link() -> None:
     assert might_have_link("download from modhub-fs25 . net/pack , disable")
 
 
+def test_a_site_under_an_english_word_country_code() -> None:
+    def domains(text: str) -> list[str]:
+        return [link.domain for link in find_links(text.lower(), text)]
+
+    assert domains("update your KYC at kyc-update-portal.in") == ["kyc-update-portal.in"]
+    assert domains("pay at bill.co.in now") == ["bill.co.in"]
+    assert domains("the sign-in is broken, logged.in twice") == []
+    assert domains("it works ok.so yeah") == []
+
+
 @given(
     st.lists(
         st.sampled_from(

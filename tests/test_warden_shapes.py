@@ -326,3 +326,33 @@ def test_a_video_link_is_not_a_channel_to_follow(chat: Chat) -> None:
 )
 def test_side_jobs_that_pay_by_the_day(chat: Chat, text: str) -> None:
     assert chat.say(text).flagged
+
+
+# --- bait that needs a link or a contact ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "confirme CPF e cartão em socio-ingressos.com.br para liberar o ingresso",
+        "update your PAN KYC today or the account is blocked: kyc-update-portal.in",
+        "disable your antivirus before installing, download the pack from x-mods.net/pack",
+        "download the beta launcher at nightfall-beta.net, the antivirus flags it but it's fine",
+    ],
+)
+def test_bait_with_a_link_is_flagged(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "update your PAN KYC at the bank branch, they told me it takes a week",
+        '"disable antivirus" lol, no thanks',
+        "I had to download the patch twice, steam kept failing",
+        "enter your card details only on the official store, nowhere else",
+    ],
+)
+def test_bait_alone_stays_below_the_flag_line(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged and a.score <= 0.5, a

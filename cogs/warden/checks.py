@@ -823,11 +823,14 @@ _MASS_AT = re.compile("@(?:" + "|".join(_MASS) + ")")  # on lowercase text: a ma
 # ("disable @room", "the @everyone role") or before one ("@room pings", "@here mentions").
 _MASS_TALK_BEFORE = re.compile(
     r"(?:[\"'`“«]|\b(?:from|about|disable|disabled|of|with|use|uses|using|the|no|stop|"
-    r"type|typed|typing|restrict|restricted|allow|allows|block|mute|muted))\s*$",
+    r"type|typed|typing|restrict|restricted|allow|allows|block|mute|muted|needed for|"
+    r"required for))\s*$",
     re.IGNORECASE,
 )
+# Used with .match(raw, pos), which anchors at pos ("^" would only match at 0).
 _MASS_TALK_AFTER = re.compile(
-    r"^(?:[\"'`”»]|\s+(?:pings?|pinged|pinging|mentions?|notifications?|role|tags?)\b)",
+    r"(?:[\"'`”»]|\s+(?:pings?|pinged|pinging|mentions?|notifications?|role|tags?|"
+    r"is (?:restricted|disabled|locked|blocked|off|muted))\b)",
     re.IGNORECASE,
 )
 

@@ -268,7 +268,23 @@ def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None
         if raw is not None and len(raw) == len(m.string):
             return raw[m.start("tld")].islower()
         return True
+    if tld in _ENGLISH_CC and _site_shaped(domain):
+        return True  # "kyc-update-portal.in", "loja.com.br"-like "pay.co.in": no sentence
     return False
+
+
+# Second-level names under a country code: "co.in", "com.my", "org.pa".
+_SECOND_LEVEL = frozenset("co com net org gov ac edu".split())
+
+
+def _site_shaped(domain: str) -> bool:
+    """Whether a bare name under an English-word country code reads as a site, not words:
+    a hyphenated name ("kyc-update-portal.in") or a second-level one ("pay.co.in")."""
+    labels = domain.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        return True
+    first = labels[-2] if len(labels) >= 2 else ""
+    return "-" in first and len(first) >= 6 and not first.startswith("-")
 
 
 # TLDs that mostly host throwaway and abuse sites (registries' own abuse reports): a link to

@@ -313,6 +313,29 @@ RULES: tuple[Rule, ...] = (
           "send + email e number phone password login details info wallet address",
           r"\bsend (?:us|me) (?:your|ur) (?:email|e mail|number|phone|password|login|details|"
           r"info|wallet|address)\b"),
+    # Bait alone (below the flag line), a shape with a link or a contact: phishing pages ask
+    # for the numbers that open a bank or a state account, malware for a download and a run.
+    _rule("verify", "asks for card, bank or ID numbers", 0.4,
+          "card cards cpf pan kyc aadhaar aadhar bvn upi pin cvv cvc otp iban cartao cartoes "
+          "tarjeta karta karte carte pesel ssn",
+          r"\b(?:enter|entering|confirm|confirming|update|updating|submit|provide|fill in|"
+          r"register with|activate with|link|verify|share|confirme|confirmar|informe|informar|"
+          r"digite|ingresa|introduce|daalein|dalein|daale|wpisz|podaj|eingeben|gib|saisissez|"
+          r"renseignez)\b(?: \S+){0,4} (?:card|cards|card details|card number|cpf|pan|kyc|"
+          r"pan kyc|aadhaar|aadhar|bvn|upi pin|upi|pin|cvv|cvc|otp|bank details|bank account|"
+          r"iban|cartao|cartoes|tarjeta|karta|karte|carte|pesel|ssn)\b"),
+    _rule("malware", "asks to install a download", 0.4,
+          "download downloading install installing run + apk exe rpm msi setup installer zip "
+          "rar file files assessment predictor crack patch fix pack modpack beta launcher "
+          "script",
+          r"\b(?:download|downloading|install|installing|run)\b(?: \S+){0,3} (?:the |this |"
+          r"our |my )?(?:apk|exe|rpm|msi|setup|installer|zip|rar|file|assessment|predictor|"
+          r"crack|patch|fix|pack|mod pack|modpack|beta|launcher|script)\b"),
+    _rule("malware", "asks to turn off the antivirus", 0.4,
+          "disable disabling turn deactivate pause + antivirus defender av",
+          r"\b(?:disable|disabling|turn off|deactivate|pause) (?:your|ur|the)(?: \S+)? "
+          r"(?:antivirus|anti virus|defender|av)\b|\bantivirus (?:\S+ ){0,3}(?:flags|"
+          r"detects|blocks|deletes) it\b"),
     _rule("gift", "is this you", 0.4,
           "pic pics picture pictures photo photos video videos vid vids + you u",
           r"\bis (?:this|that) (?:you|u) in (?:this|the|that) (?:pic|picture|photo|video|vid|clip)"
