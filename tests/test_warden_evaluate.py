@@ -40,6 +40,7 @@ def test_labelled_sets_are_well_formed() -> None:
         "review2.jsonl",
         "review3.jsonl",
         "review4.jsonl",
+        "blind5.jsonl",
     ):
         examples = load(DATA / name)
         labels = {ex.label for ex in examples}
