@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +280,23 @@ def test_a_matrix_id_names_a_person_not_a_link() -> None:
     judge = LinkJudge(DomainSet(DEFAULT_ALLOWLIST), PhishingList.load())
     [bad] = find_links("ping @bob:dlscord-gift.com now")
     assert bad.matrix_id and judge.judge(bad).kind == "phishing"
+
+
+def test_the_brand_a_domain_poses_as_does_not_depend_on_the_hash_seed() -> None:
+    # The glued-lure search once walked a set, whose order changes with PYTHONHASHSEED.
+    code = (
+        "from cogs.warden.links import impersonation; print(impersonation('inpost-doplata.com.pl'))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(4)
+    }
+    assert seen == {"Impersonation(brand='inpost', kind='brand', bait=True)\n"}

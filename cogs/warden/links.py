@@ -617,6 +617,9 @@ def squash(label: str) -> str:
 _BRAND_SKELETONS: dict[str, str] = {squash(b): b for b in BRANDS}
 _SQUASHED_OFFICIAL: dict[str, str] = {squash(d): d for d in OFFICIAL}
 _BAIT_SKELETONS = frozenset(squash(b) for b in BAIT)
+# In a fixed order (longest first) for the glued-lure search: a set's order changes with the
+# hash seed, and so would which brand a reason names.
+_BAIT_BY_LENGTH = tuple(sorted(_BAIT_SKELETONS, key=lambda b: (-len(b), b)))
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -721,7 +724,7 @@ def _brand_in(part: str, s: str) -> tuple[str, str, bool] | None:
     if near is not None:
         return near, "typo", False
     # A brand glued to a lure: "discordgift", "freenitro", "steamtrade".
-    for bait in _BAIT_SKELETONS:
+    for bait in _BAIT_BY_LENGTH:
         if len(s) > len(bait) + 3:
             rest = None
             if s.endswith(bait):
