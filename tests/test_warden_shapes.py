@@ -210,6 +210,16 @@ def test_self_promotion_in_any_language(chat: Chat, text: str) -> None:
         "send me the lobby password when you're ready",
         "I sent my sister 20 bucks and she paid me back",
         "my account got banned by mistake once, support fixed it in a day",
+        # reports of what a scammer wrote, and warnings that quote the bait
+        "a random account messaged me saying I won a steam gift card, blocked",
+        'some bot in the other server wrote "claim your free nitro now" lol',
+        "if someone says they'll give you free robux for your password, ignore it",
+        'the "I accidentally reported you" discord scam is going around again',
+        "nobody from the mod team will ever ask you for your password or a code",
+        "they make you scan a QR code to verify, then your account is gone",
+        "remember: no one can double your bitcoin, don't send it anywhere",
+        "free skins for logging in somewhere? it's a trick",
+        "the wiki moved, it's minecraft.wiki/w/Redstone now",
     ],
 )
 def test_ordinary_chat_stays_clean(chat: Chat, text: str) -> None:
@@ -356,3 +366,8 @@ def test_bait_with_a_link_is_flagged(chat: Chat, text: str) -> None:
 def test_bait_alone_stays_below_the_flag_line(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged and a.score <= 0.5, a
+
+
+def test_a_report_shape_with_a_risky_link_is_still_a_scam(chat: Chat) -> None:
+    a = chat.say("if anyone asks, claim your free nitro at disc0rd-gift.com before it ends")
+    assert a.flagged, a

@@ -475,7 +475,7 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "microsoft": ("microsoft.com", "live.com", "xbox.com", "office.com"),
     "xbox": ("xbox.com", "xboxlive.com"),
     "playstation": ("playstation.com", "playstation.net", "sony.com"),
-    "minecraft": ("minecraft.net", "mojang.com"),
+    "minecraft": ("minecraft.net", "mojang.com", "minecraft.wiki"),
     "instagram": ("instagram.com",),
     "tiktok": ("tiktok.com",),
     "twitter": ("twitter.com", "x.com", "t.co"),

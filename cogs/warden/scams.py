@@ -707,6 +707,13 @@ _WARNINGS: tuple[Rule, ...] = (
           r"(?:(?!not |no |never )\S+ )?(?:scam|scams|phishing|fake)\b"),
     _rule("cta", "will never ask", 0.0, "never",
           r"\bwill never (?:dm|message|ask|contact|whisper|email)\b"),
+    _rule("cta", "nobody will ever ask", 0.0, "nobody noone no + ever",
+          r"\b(?:nobody|no one|noone)\b(?: \S+){0,5} (?:will|would) ever (?:dm|message|ask|"
+          r"contact|whisper|email)\b"),
+    _rule("cta", "nobody can double it", 0.0, "nobody noone no + double",
+          r"\b(?:nobody|no one|noone) (?:can|fit|will|could|is going to) double\b"),
+    _rule("cta", "calls it a trick", 0.0, "trick scam",
+          r"\b(?:its|it s|thats|that s) (?:a |an )?(?:trick|scam)\b"),
 )  # fmt: skip
 # A report: someone else did it ("pretending to be Discord staff", "anyone else get a message
 # from 'steam support'?"). It holds even next to an ordinary link (the real site, named in the
@@ -726,6 +733,22 @@ _REPORTS: tuple[Rule, ...] = (
           r"\b(?:someone|somebody|a scammer|scammers|a bot|bots|some account|accounts|a guy|"
           r"people) (?:is |are |was |were |keeps |keep )?(?:dming|dm ing|messaging|whispering|"
           r"texting|sending|spamming|asking|telling)\b"),
+    _rule("cta", "tells what a message said", 0.0, "dmed dm d messaged texted whispered "
+          "emailed + me",
+          r"\b(?:dmed|dm d|messaged|texted|whispered|emailed) me (?:saying|asking|that|"
+          r"and said)\b"),
+    _rule("cta", "tells what a message said", 0.0, "wrote + bot guy account someone somebody "
+          "scammer",
+          r"\b(?:bot|guy|account|someone|somebody|scammer)\b(?: \S+){0,5} wrote\b"),
+    _rule("cta", "tells how they do it", 0.0, "they + make made want ask asked tell told",
+          r"\bthey (?:make|made|want|ask|asked|tell|told) (?:you|u|people|everyone)\b"),
+    _rule("cta", "the account that messaged me", 0.0, "messaged dmed + me",
+          r"\b(?:account|guy|person|bot|user) (?:that|who) (?:messaged|dmed|dm d|texted) me\b"),
+    _rule("cta", "if someone says", 0.0, "if + someone anyone somebody anybody",
+          r"\bif (?:someone|anyone|somebody|anybody|a stranger|a guy) (?:ever )?(?:says|dms|dm s|"
+          r"messages|whispers|texts|asks|tells|offers|sends)\b"),
+    _rule("cta", "it is going around", 0.0, "going around + again thing scam one",
+          r"\b(?:thing|scam|one|message|link|bot|bots|it) (?:is |s )?going around(?: again)?\b"),
 )  # fmt: skip
 
 
