@@ -371,3 +371,48 @@ def test_bait_alone_stays_below_the_flag_line(chat: Chat, text: str) -> None:
 def test_a_report_shape_with_a_risky_link_is_still_a_scam(chat: Chat) -> None:
     a = chat.say("if anyone asks, claim your free nitro at disc0rd-gift.com before it ends")
     assert a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so lonely tonight... my pics are on my profile 💋",
+        "プロフ見てくれたら嬉しいな😘",
+        "主页有我的照片，来看看💕",
+        "estoy sola en casa, mira mi perfil 😉",
+        "ich bin allein, schaut in mein Profil 💋",
+        "심심해요 프로필 봐주세요 😘",
+        "olhem minha bio, tem o link do meu canal",
+    ],
+)
+def test_a_profile_to_look_at_with_a_wink_or_a_channel(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "raid me after the stream! channel: moth_plays_22",
+        'zoek mijn kanaal op youtube: "KaasKoning" en volg me',
+        '치지직에서 "달빛고양이" 검색해서 구독 부탁해요',
+        'subscribe pls, search "Nightjar Gaming" on youtube',
+    ],
+)
+def test_a_name_to_look_up_is_a_handle(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bio says I'm 25 but I'm 24 lol",
+        "プロフィール更新した、アイコン変えたよ",
+        "I'm so bored at work today",
+        "my channel is down, id 404 on every page",
+        'search "elden ring malenia guide" on youtube, it helped me a lot',
+        "my channel 2 is only music",
+    ],
+)
+def test_profiles_boredom_and_searches_in_ordinary_chat(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

@@ -224,7 +224,10 @@ class View:
         if not plain or (special and not _LEXICON_ANCHORS.isdisjoint(tokens)):
             concepts = LEXICON.concepts(tokens, folded, plain)
             if concepts:
-                if viable(concepts, folded, link_or_at=bool(gates & LINK) or "@" in folded):
+                link_or_at = bool(gates & LINK) or "@" in folded
+                if not link_or_at and concepts & (FOLLOWME | MINE):
+                    link_or_at = has_handle(folded)  # "channel: name_tv", 'search "Name"'
+                if viable(concepts, folded, link_or_at=link_or_at):
                     gates |= SCAM
                 else:
                     concepts &= WARN  # no shape; a warning still disarms the rules
@@ -490,16 +493,30 @@ class Check:
 # platform followed by a name with a digit or "_" ("my insta is ana_draws").
 _AT_HANDLE = re.compile(r"\S\s+@[a-z0-9_][\w.]{2,}")
 _PLATFORM_HANDLE = re.compile(
-    r"\b(?:twitch|insta|instagram|ig|tiktok|youtube|yt|kick|twitter|snap|snapchat)\b"
+    r"\b(?:twitch|insta|instagram|ig|tiktok|youtube|yt|kick|twitter|snap|snapchat|afreeca|"
+    r"chzzk|bilibili|facebook|fb)\b"
     r"\s*(?:[:\-]|is|at|on)?\s*@?[a-z0-9_.]*[_\d][a-z0-9_.]*"
+    # "channel: name_tv", "ID: sup_yeonwoo": a colon and a name, not "channel 2" or "id 404"
+    r"|\b(?:channel|kanal|canal|chaine|id)\s*:\s*@?[a-z][a-z0-9_.]*[_\d][a-z0-9_.]*"
 )
+# A name to look up: quoted next to a search word or a site ('search "StarGirl" on chzzk',
+# '치지직에서 "별빛소녀" 검색', 'B站搜“阿星”', 'on FB gaming, "Lodi Kyle Plays"').
+_SEARCH = (
+    r"(?:search|zoek|zoeken|such|sucht|suche|busca|buscar|buscame|procura|procurem|cherche|"
+    r"cherchez|cerca|cercate|ищи|ищите|найди|найдите|szukaj|cari|ara|aratin|tim|검색|搜|検索|"
+    r"youtube|twitch|tiktok|kick|fb gaming|facebook|chzzk|치지직|아프리카|b站|bilibili|抖音)"
+)
+_QUOTED = r"[\"“«「『][^\"”»」』]{2,40}[\"”»」』]"
+_SEARCH_NAME = re.compile(rf"{_SEARCH}[^\"“«「『]{{0,24}}{_QUOTED}|{_QUOTED}.{{0,6}}{_SEARCH}")
 
 
 def has_handle(folded: str) -> bool:
     """Whether ``folded`` names an account a self-promoter wants followed."""
     if "@" in folded and _AT_HANDLE.search(folded):
         return True
-    return _PLATFORM_HANDLE.search(folded) is not None
+    if _PLATFORM_HANDLE.search(folded) is not None:
+        return True
+    return _SEARCH_NAME.search(folded) is not None
 
 
 def _ramp(value: float, start: float, full: float, low: float, high: float) -> float:

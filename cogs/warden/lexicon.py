@@ -58,6 +58,8 @@ WARN = 1 << 21  # "scam", "fake", "careful", "estafa", "мошенники", "�
 STREAMS = 1 << 22  # plays, streams, listeners, likes: sold like an audience, with a price
 RECOVER = 1 << 23  # "recovered my lost", "recuperó": the recovery-scam testimonial
 ACCESS = 1 << 24  # "to get access", "to claim", "to join the server": why the QR is needed
+PROFILE = 1 << 32  # "look at my profile", "my bio", "プロフ見て", "主页": sends chat to a profile
+LONELY = 1 << 33  # "I'm alone tonight", "so bored", "寂しい", "심심해": the romance opener
 
 _LEXICON: dict[int, str] = {
     # Weak: these ask chat to go somewhere only next to a channel link or an invite.
@@ -76,7 +78,7 @@ _LEXICON: dict[int, str] = {
     # Strong: "follow me", "subscribe": asks for the author's own audience, with a handle too.
     FOLLOWME: """
         follow me|follow us|go follow|pls follow|please follow|subscribe to|sub to|subscribe|
-        give a follow|drop a follow|
+        give a follow|drop a follow|raid me|host me|follow niyo|follow nyo|follow nyo ako|
         sigueme|siganme|sigan|seguime|seguidme|suscribete|suscribanse|suscribirse|unete|unanse|
         sigam|segue|me segue|me sigam|me sigan|inscreva|inscrevam|se inscreve|se inscrevam|
         acompanhem|seguitemi|seguimi|seguite|iscriviti|iscrivetevi|
@@ -465,6 +467,34 @@ _LEXICON: dict[int, str] = {
         encomendas|comisiones|encargos|auftrage|comissoes|заказы|
         1曲|依頼|承ります|커미션|
     """,
+    PROFILE: """
+        check my profile|look at my profile|see my profile|view my profile|visit my profile|
+        check my bio|look at my bio|see my bio|read my bio|my bio|
+        pics on my profile|photos on my profile|pics in my profile|on my profile|
+        mira mi perfil|revisa mi perfil|ve mi perfil|mi bio|
+        olha minha bio|olhem minha bio|minha bio|olha meu perfil|ve meu perfil|
+        guarda il mio profilo|la mia bio|
+        regarde mon profil|regardez mon profil|ma bio|
+        schau in mein profil|schaut in mein profil|schaut in meinem profil|meine bio|
+        bekijk mijn profiel|mijn profiel|mijn bio|profilime bak|profilime bakin|
+        zobacz moj profil|lihat profil aku|lihat profil saya|cek profil|
+        мой профиль|мою анкету|мій профіль|
+        בפרופיל שלי|הפרופיל שלי|לפרופיל שלי|
+        ჩემი პროფილი|ჩემს პროფილს|
+        البايو|بروفايل|البروفايل|
+        プロフ|主页|主頁|我的照片|프로필
+    """,
+    LONELY: """
+        im lonely|so lonely|im alone|alone tonight|all alone|so bored|im bored|
+        estoy sola|muy sola|sola en casa|estou sozinha|sozinha em casa|sono sola|
+        je suis seule|toute seule|ich bin allein|ganz allein|yalnizim|jestem sama|
+        aku sendiri|kesepian|
+        одна дома|мне скучно|скучаю|мені сумно|
+        לבד|
+        მარტო|
+        وحيدة|
+        寂しい|さみしい|一个人在家|好无聊|好寂寞|一個人在家|심심해|외로워
+    """,
     RECOVER: """
         recovered my|recover your|recovered our|recupero|recuperou|recuperar tu|wiederhergestellt|
         recupere|geri aldi|odzyskal|вернул мне|вернула мне|استرجع
@@ -664,6 +694,7 @@ def _follows(tokens: Sequence[str], at: int, rest: tuple[str, ...]) -> bool:
 TRIGGERS = (
     FOLLOW | FOLLOWME | MINE | SERVICE | EARN | EASY | MENTOR | RECOVER | AUDIENCE | STREAMS
     | COIN | GIFT | QR | VERIFY | CODE | THREAT | SEND | STAFF | LOAN | SIDEJOB | INVEST
+    | PROFILE
 )  # fmt: skip
 
 

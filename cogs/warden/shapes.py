@@ -31,9 +31,11 @@ from cogs.warden.lexicon import (
     GIFT,
     INVEST,
     LOAN,
+    LONELY,
     MENTOR,
     MINE,
     PERIOD,
+    PROFILE,
     QR,
     RECOVER,
     SCAN,
@@ -145,6 +147,7 @@ def _needs(mask: int) -> bool | int:
         or (mask & SEND and mask & (BACK | YOUR))
         or (mask & GIFT and mask & COIN)
         or (mask & AUDIENCE and mask & SELL)
+        or mask & PROFILE
         or bool(mask & EARN) + bool(mask & PERIOD) + bool(mask & EASY) >= 2
     ):
         return True
@@ -159,6 +162,10 @@ def _needs(mask: int) -> bool | int:
     return need
 
 
+# A wink, a kiss, hearts: how a romance bot signs "look at my profile".
+_FLIRT = re.compile(
+    "[\U0001f48b\U0001f618\U0001f495\U0001f60f\U0001f609\U0001f975\U0001f51e\U0001f4a6\U0001f351]"
+)
 _MONEY_HINT = re.compile(r"[\d$€£₹¥₩₽]|만\s?원")
 
 
@@ -263,6 +270,12 @@ def match_shapes(
         found.append(Shape("staff", 1.2, "speaks for a company, threatens the account"))
     if c & LOAN and contact and (c & (SERVICE | EASY) or has_money):
         found.append(Shape("crypto", 1.1, "offers a loan, asks for contact"))
+    # --- a profile to look at: a romance bot's photos, a promoter's channel link ---
+    if c & PROFILE and not promote:
+        if c & LONELY or _FLIRT.search(raw):
+            found.append(Shape("romance", 1.1, "flirts and sends chat to a profile"))
+        elif c & (MINE | FOLLOWME) or "福利" in raw:
+            found.append(Shape("promo", 1.0, "sends chat to a profile for more"))
     if not found or disclaims():
         return None
     best = max(found, key=lambda s: s.score)
