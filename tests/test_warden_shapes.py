@@ -416,3 +416,34 @@ def test_a_name_to_look_up_is_a_handle(chat: Chat, text: str) -> None:
 def test_profiles_boredom_and_searches_in_ordinary_chat(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "兼职打字员，日结，在家用手机就能做，私聊我",
+        "免费送皮肤活动，输入你的账号密码即可领取",
+        "무료 스킨 이벤트! 아이디랑 비번 입력하면 바로 지급",
+        "涨粉 价格便宜 Line：boost_tw88",
+        "欢迎加我的群，群号 55512345",
+        "ঘরে বসে প্রতিদিন ৫০০০ টাকা আয় করুন, ইনবক্স করুন",
+        "עקבו אחריי באינסטגרם @noa_draws_22",
+    ],
+)
+def test_side_jobs_password_prizes_and_groups_in_other_scripts(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "抽奖活动今晚开始，官方绝不会索要密码",
+        "giveaway tonight, enter with !join. we will never ask for your password",
+        "free skins sites want your password, never type it there",
+        "waiting in line: 2 hours and counting",
+        "what's the wifi password at the event?",
+    ],
+)
+def test_giveaway_notices_and_password_talk_stay_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

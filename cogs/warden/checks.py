@@ -498,6 +498,7 @@ _PLATFORM_HANDLE = re.compile(
     r"\s*(?:[:\-]|is|at|on)?\s*@?[a-z0-9_.]*[_\d][a-z0-9_.]*"
     # "channel: name_tv", "ID: sup_yeonwoo": a colon and a name, not "channel 2" or "id 404"
     r"|\b(?:channel|kanal|canal|chaine|id)\s*:\s*@?[a-z][a-z0-9_.]*[_\d][a-z0-9_.]*"
+    r"|(?:群号|群號|qq群)\s*[:：]?\s*\d{5,}"  # a QQ group to join
 )
 # A name to look up: quoted next to a search word or a site ('search "StarGirl" on chzzk',
 # '치지직에서 "별빛소녀" 검색', 'B站搜“阿星”', 'on FB gaming, "Lodi Kyle Plays"').

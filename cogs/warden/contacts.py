@@ -15,10 +15,11 @@ import re
 from typing import NamedTuple
 
 # Messenger names as chat writes them, Latin and not ("zap" is WhatsApp in Brazil, "vx"/"v"
-# and "薇" are WeChat written around filters). Not "signal", "session" or "line" alone: words.
+# and "薇" are WeChat written around filters). Not "signal", "session" or "line" alone (words),
+# but "Line:" with an account after it.
 _LATIN_MESSENGERS = (
     r"whats\s?app|watsapp|wa|wame|zap|zapzap|telegram|telegr\.?am|tg|viber"
-    r"|wechat|weixin|vx|wx|qq|line\s?id|kakao(?:\s?talk)?|kik"
+    r"|wechat|weixin|vx|wx|qq|line\s?id|line(?=\s?[:：])|kakao(?:\s?talk)?|kik"
     r"|ватсап|вацап|вотсап|телеграм\w*|телег[аиу]|тг|вайбер"
     r"|واتساب|واتس|وتساب|تلغرام|تيليجرام|تلگرام"
 )

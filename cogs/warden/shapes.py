@@ -59,13 +59,13 @@ TODAY_BONUS = 0.3
 _CURRENCY = (
     r"(?:€|\$|£|₹|¥|元|円|원|₩|₺|₽|₴|zł|zl|tl|usd|usdt|eur|euro|euros|dolares|dollars?|dolar|"
     r"reais|pesos|soles|rubles|рубл\w*|руб|грн|rupiah|rupees|रुपये|रुपए|دولار\w*|ريال|جنيه|درهم|"
-    r"dong|vnd|baht|บาท|lira|lei|yuan|yen|bucks|zlotych)"
+    r"dong|vnd|baht|บาท|lira|lei|yuan|yen|bucks|zlotych|taka|টাকা)"
 )
 _MULTIPLIER = r"(?:k|mil|tys|juta|jt|ribu|rb|trieu|lakh|crore|万|萬|千|만|천|억)"
 # An amount of money in any of the usual ways: "$99", "R$ 500", "₹5000", "50.000 TL", "3万円",
 # "30만원", "10,000 دولار", and the million words that need no currency ("2 triệu", "1 juta").
 MONEY_RE = re.compile(
-    rf"(?:[€$£₹¥₩₽]|r\$|rp\.?|us\$)\s?\d"
+    rf"(?:[€$£₹¥₩₽৳]|r\$|rp\.?|us\$)\s?\d"
     rf"|\d[\d.,]*\s?{_MULTIPLIER}?\s?{_CURRENCY}(?![a-z])"
     rf"|\d[\d.,]*\s?(?:juta|trieu|lakh|crore|万|萬|만)"
     r"|(?<![가-힣])[일이삼사오십백천]?만\s?원"  # "만원" (10,000 won), "오만원"
@@ -146,6 +146,8 @@ def _needs(mask: int) -> bool | int:
         or (mask & LOAN and mask & CONTACT)
         or (mask & SEND and mask & (BACK | YOUR))
         or (mask & GIFT and mask & COIN)
+        or (mask & CODE and mask & (GIFT | SIDEJOB | SELL))  # then _ENTER, _NEVER decide
+        or (mask & SIDEJOB and mask & (PERIOD | EASY) and mask & CONTACT)
         or (mask & AUDIENCE and mask & SELL)
         or mask & PROFILE
         or bool(mask & EARN) + bool(mask & PERIOD) + bool(mask & EASY) >= 2
@@ -162,6 +164,16 @@ def _needs(mask: int) -> bool | int:
     return need
 
 
+# Typing a password in ("enter", "입력", "输入"), and the notice that says nobody will ask for
+# one ("we never ask", "НИКОГДА не просим", "不会索要", "jangan").
+_ENTER = re.compile(
+    r"(?i)\b(?:enter|type|input|ingresa|ingrese|introduce|digite|insira|masukkan|gib|eingeben|"
+    r"saisissez|inserisci|wpisz|введите|введи|впиши)\b|입력|输入|輸入|入力|填写|填寫"
+)
+_NEVER = re.compile(
+    r"(?i)\b(?:never|nunca|jamais|niemals|nigdy|asla|jangan|tidak pernah|mai)\b|никогда|"
+    r"ніколи|не просим|不会|不會|绝不|絕不|절대|決して|しません"
+)
 # A wink, a kiss, hearts: how a romance bot signs "look at my profile".
 _FLIRT = re.compile(
     "[\U0001f48b\U0001f618\U0001f495\U0001f60f\U0001f609\U0001f975\U0001f51e\U0001f4a6\U0001f351]"
@@ -234,6 +246,9 @@ def match_shapes(
             found.append(Shape("crypto", 1.3, "a paid side job, asks for contact"))
         if c & INVEST and c & (EARN | PERIOD | EASY) and act:
             found.append(Shape("crypto", 1.3, "an investment that pays, asks for contact"))
+    if c & SIDEJOB and c & (PERIOD | EASY) and contact and not has_money:
+        # "刷单返利，日结，手机就能做，私聊": paid daily, from the phone, ask in private
+        found.append(Shape("crypto", 1.1, "a side job paid by the day, asks for contact"))
     if c & MENTOR and c & (INVEST | EARN) and contact:
         found.append(Shape("crypto", 1.1, "points to an investment mentor"))
     if c & RECOVER and c & INVEST and act:
@@ -259,6 +274,14 @@ def match_shapes(
     # --- account theft ---
     if c & CODE and (c & STAFF or (c & SEND and c & YOUR)):
         found.append(Shape("verify", 1.2, "asks for a password or a login code"))
+    elif (
+        c & CODE
+        and (c & SIDEJOB or (c & (GIFT | SELL) and _ENTER.search(raw)))
+        and not raw.rstrip().endswith("?")
+        and _NEVER.search(raw) is None
+    ):
+        # "free RP event: enter your Riot ID and password", "a job: give us your login"
+        found.append(Shape("verify", 1.2, "asks for a password for a prize or a job"))
     if c & QR and c & SCAN and c & (APP | VERIFY | ACCESS | THREAT | GIFT):
         if not raw.rstrip().endswith("?"):
             found.append(Shape("verify", 1.2, "asks you to scan a QR code with your account"))
