@@ -447,3 +447,32 @@ def test_side_jobs_password_prizes_and_groups_in_other_scripts(chat: Chat, text:
 def test_giveaway_notices_and_password_talk_stay_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "live casino 200% welcome bonus tonight only 👉 lucky-spin-777.site",
+        "slot gacor maxwin hari ini, bonus new member 100%, daftar di hoki-slot88.com",
+        "카지노 첫충 20% 지급, 문의 텔레그램 @vip_slot_kr77",
+        "娱乐城首充送 50%，网址 lucky888.cc",
+        "copy this message to 5 chats or you get 7 years of bad luck",
+        "перешлите это всем знакомым, иначе вас ждёт несчастье",
+    ],
+)
+def test_gambling_promotions_and_chain_letters(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the casino level in this game is so hard, I lost all my chips",
+        "I won 100% more coins in the bonus stage lol",
+        "remember chain letters? send this to 10 people or bad luck, lmao the 2000s",
+        "my uncle bets on football every weekend, never wins",
+    ],
+)
+def test_casino_and_luck_talk_stays_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

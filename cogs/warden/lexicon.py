@@ -60,6 +60,10 @@ RECOVER = 1 << 23  # "recovered my lost", "recuperó": the recovery-scam testimo
 ACCESS = 1 << 24  # "to get access", "to claim", "to join the server": why the QR is needed
 PROFILE = 1 << 32  # "look at my profile", "my bio", "プロフ見て", "主页": sends chat to a profile
 LONELY = 1 << 33  # "I'm alone tonight", "so bored", "寂しい", "심심해": the romance opener
+GAMBLE = 1 << 34  # online casinos and betting: "slot gacor", "canlı bahis", "娱乐城", "카지노"
+BONUS = 1 << 35  # what a casino promises: "welcome bonus", "首充送", "가입즉시", "free spins"
+CHAIN = 1 << 36  # "copy this message", "forward this to everyone", "انشر هذه الرسالة"
+LUCK = 1 << 37  # what a chain letter threatens: "7 years of bad luck", "несчастье", "厄运"
 
 _LEXICON: dict[int, str] = {
     # Weak: these ask chat to go somewhere only next to a channel link or an invite.
@@ -505,6 +509,39 @@ _LEXICON: dict[int, str] = {
         وحيدة|
         寂しい|さみしい|一个人在家|好无聊|好寂寞|一個人在家|심심해|외로워
     """,
+    GAMBLE: """
+        casino|casinos|online casino|live casino|canli casino|slot gacor|slot online|gacor|
+        judol|togel|situs slot|bahis|canli bahis|bahis sitesi|iddaa|apuestas|casa de apuestas|
+        apostas|site de apostas|aviator predictor|aviator signals|betting tips|sure odds|
+        fixed matches|fixed match|sportsbook|baccarat|roulette online|
+        казино|ставки на спорт|букмекер*|
+        كازينو|مراهنات|
+        娱乐城|娛樂城|博彩|体育竞猜|體育競猜|赌场|賭場|百家乐|百家樂|老虎机|オンラインカジノ|
+        카지노|바카라|토토사이트|슬롯|สล็อต|บาคาร่า|เว็บพนัน
+    """,
+    BONUS: """
+        bonus|bonusu|bono|bonos|welcome bonus|new member|member baru|deposit|depo|deposito|
+        free spins|freespins|free spin|cashback|rakeback|hosgeldin|yatirim|cevrim|maxwin|
+        бонус*|фриспин*|депозит*|
+        مكافأة|إيداع|
+        首充|首存|返水|充值送|入金|가입즉시|첫충|입금|โบนัส|ฝากถอน
+    """,
+    CHAIN: """
+        copy this message|copy and paste this|copy paste this|share this message|
+        forward this message|forward this to|send this to|pass this on|repost this|
+        copia este mensaje|copia y pega|reenvia este|compartilhe esta mensagem|repassem|
+        kopyalasin|bu mesaji|kopiuj|przekaz dalej|teruskan pesan|sebarkan pesan|
+        перешлите|перешліть|перешли это|отправь это сообщение|разошлите|поширте|
+        انشر هذه الرسالة|انشرها|
+        转发|轉發|复制这条|複製這條
+    """,
+    LUCK: """
+        bad luck|years of bad luck|will die|mala suerte|azar|pech|nieszczescie|sial|
+        yedi yil|sansi kapanir|kotu sans|
+        несчастье|несчастья|нещастя|всем знакомым|всім знайомим|
+        سوء الحظ|
+        厄运|霉运|厄運|黴運
+    """,
     RECOVER: """
         recovered my|recover your|recovered our|recupero|recuperou|recuperar tu|wiederhergestellt|
         recupere|geri aldi|odzyskal|вернул мне|вернула мне|استرجع
@@ -704,7 +741,7 @@ def _follows(tokens: Sequence[str], at: int, rest: tuple[str, ...]) -> bool:
 TRIGGERS = (
     FOLLOW | FOLLOWME | MINE | SERVICE | EARN | EASY | MENTOR | RECOVER | AUDIENCE | STREAMS
     | COIN | GIFT | QR | VERIFY | CODE | THREAT | SEND | STAFF | LOAN | SIDEJOB | INVEST
-    | PROFILE
+    | PROFILE | GAMBLE | CHAIN
 )  # fmt: skip
 
 

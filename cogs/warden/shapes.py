@@ -21,6 +21,8 @@ from cogs.warden.lexicon import (
     APP,
     AUDIENCE,
     BACK,
+    BONUS,
+    CHAIN,
     CODE,
     COIN,
     CONTACT,
@@ -28,10 +30,12 @@ from cogs.warden.lexicon import (
     EASY,
     FOLLOW,
     FOLLOWME,
+    GAMBLE,
     GIFT,
     INVEST,
     LOAN,
     LONELY,
+    LUCK,
     MENTOR,
     MINE,
     PERIOD,
@@ -150,11 +154,13 @@ def _needs(mask: int) -> bool | int:
         or (mask & SIDEJOB and mask & (PERIOD | EASY) and mask & CONTACT)
         or (mask & AUDIENCE and mask & SELL)
         or mask & PROFILE
+        or (mask & GAMBLE and mask & BONUS)
+        or (mask & CHAIN and mask & LUCK)
         or bool(mask & EARN) + bool(mask & PERIOD) + bool(mask & EASY) >= 2
     ):
         return True
     need = 0
-    if mask & (FOLLOW | FOLLOWME | MINE):
+    if mask & (FOLLOW | FOLLOWME | MINE | GAMBLE):
         need |= _LINK_OR_AT
     # A price or an amount: an audience, plays or work for sale, coins sent and returned.
     if mask & (
@@ -293,6 +299,14 @@ def match_shapes(
         found.append(Shape("staff", 1.2, "speaks for a company, threatens the account"))
     if c & LOAN and contact and (c & (SERVICE | EASY) or has_money):
         found.append(Shape("crypto", 1.1, "offers a loan, asks for contact"))
+    # --- gambling sites and chain letters ---
+    if c & GAMBLE and not promote:
+        if act and (c & BONUS or money(folded) or "%" in raw):
+            found.append(Shape("gambling", 1.2, "promotes a casino or betting site"))
+        elif c & BONUS and (money(folded) or "%" in raw):
+            found.append(Shape("gambling", BAIT, "a casino bonus"))
+    if c & CHAIN and c & LUCK and "chain" not in folded:  # not "remember chain letters?"
+        found.append(Shape("chain", 1.0, "a chain letter"))
     # --- a profile to look at: a romance bot's photos, a promoter's channel link ---
     if c & PROFILE and not promote:
         if c & LONELY or _FLIRT.search(raw):
