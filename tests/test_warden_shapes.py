@@ -476,3 +476,34 @@ def test_gambling_promotions_and_chain_letters(chat: Chat, text: str) -> None:
 def test_casino_and_luck_talk_stays_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I made $900 this week trading, send me a DM if you want to learn",
+        "earned $2,000 with forex last month, like this and I'll DM you the method",
+        "sorteio de R$300! é só mandar sua chave pix e CPF no privado",
+        "hej, pożycz 100 zł, wyślij mi kod BLIK, oddam jutro",
+        "Dear customer your electricity connection will be disconnected tonight, call 0812345678",
+        "selling 2 concert tickets, $80 each, pay first then I send them, DM me",
+        "Sorry, ich habe dich aus Versehen gemeldet, schreib dem Support auf Discord: help_desk_99",
+        "Zenith: your account is blocked, update your BVN here: zenith-bvn-verify.com.ng",
+    ],
+)
+def test_more_scam_shapes(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes, I'll pay shipping if you sell me the old controller",
+        "pay off the credit card first, then invest",
+        "kod BLIK to jak gotówka, nikomu go nie dawajcie",
+        "the power will be cut tomorrow in our street for repairs, stream might drop",
+    ],
+)
+def test_more_ordinary_chat_stays_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

@@ -543,7 +543,8 @@ _LEXICON: dict[int, str] = {
         厄运|霉运|厄運|黴運
     """,
     RECOVER: """
-        recovered my|recover your|recovered our|recupero|recuperou|recuperar tu|wiederhergestellt|
+        recovered my|recover your|recovered our|recover stolen|recovery expert|fund recovery|
+        recover lost|recovers stolen|recupero|recuperou|recuperar tu|wiederhergestellt|
         recupere|geri aldi|odzyskal|вернул мне|вернула мне|استرجع
     """,
     ACCESS: """

@@ -268,18 +268,18 @@ def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None
         if raw is not None and len(raw) == len(m.string):
             return raw[m.start("tld")].islower()
         return True
-    if tld in _ENGLISH_CC and _site_shaped(domain):
+    if len(tld) == 2 and tld in ALL_TLDS and _site_shaped(domain):
         return True  # "kyc-update-portal.in", "loja.com.br"-like "pay.co.in": no sentence
     return False
 
 
-# Second-level names under a country code: "co.in", "com.my", "org.pa".
+# Second-level names under a country code: "co.in", "com.ng", "org.pa".
 _SECOND_LEVEL = frozenset("co com net org gov ac edu".split())
 
 
 def _site_shaped(domain: str) -> bool:
-    """Whether a bare name under an English-word country code reads as a site, not words:
-    a hyphenated name ("kyc-update-portal.in") or a second-level one ("pay.co.in")."""
+    """Whether a bare name under a country code that is no link by itself ("in", "ng") reads
+    as a site, not words: hyphenated ("kyc-update-portal.in") or second-level ("pay.com.ng")."""
     labels = domain.split(".")
     if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
         return True

@@ -281,6 +281,32 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:offer|provide|sell)\w* (?:\S+ ){0,2}(?:promotion|promo|marketing|growth|"
           r"exposure|shoutouts?)\b"),
     _rule("staff", "says you were reported by mistake", 1.0,
+          "versehen versehentlich error querer engano erreur accidentellement sbaglio przypadek "
+          "yanlislikla случайно випадково + gemeldet reportado reportei reporte denunciado "
+          "denuncie signale segnale segnalato zglosilem sikayet пожаловался зарепортил "
+          "поскаржився",
+          r"\b(?:aus versehen|versehentlich|por error|sin querer|sem querer|por engano|par erreur|"
+          r"accidentellement|per sbaglio|przez przypadek|yanlislikla|случайно|випадково)\b"
+          r"(?: \S+){0,5} (?:gemeldet|reportado|reportei|reporte|denunciado|denuncie|signale|"
+          r"segnalato|zglosilem|sikayet ettim|пожаловался|зарепортил|поскаржився)\b|\b(?:gemeldet|"
+          r"reportado|reportei|reporte|denunciado|denuncie|signale|segnalato|zglosilem)(?: \S+)"
+          r"{0,3} (?:aus versehen|versehentlich|por error|sin querer|sem querer|por engano|"
+          r"par erreur|per sbaglio|przez przypadek)\b"),
+    _rule("verify", "asks for a BLIK code", 1.0,
+          "blik + kod kodu code + wyslij podaj przeslij send daj dawaj",
+          r"\b(?:wyslij|podaj|przeslij|send|daj|dawaj)\b(?: \S+){0,3} (?:kod|kodu|code)\b"),
+    _rule("gift", "asks a winner to pay the shipping", 0.4,
+          "pay pague paga pagar zaplac ode + shipping frete envio delivery customs dostawe kargo",
+          r"\b(?:pay|pague|paga|pagar|zaplac|ode)\b(?: \S+){0,2} (?:the |o |el |a )?"
+          r"(?:shipping|frete|envio|delivery fee|customs fee|customs|dostawe|kargo)\b"),
+    _rule("staff", "threatens to cut the power", 1.0,
+          "electricity power light + disconnected disconnect cut + your ur",
+          r"\b(?:your|ur) (?:electricity|power|light) (?:connection |supply )?(?:will be|would be|"
+          r"is going to be) (?:disconnected|cut|cut off)\b"),
+    _rule("ad", "asks to pay first", 0.4, "transfer pay send payment + first upfront",
+          r"\b(?:transfer|pay|send (?:the )?(?:money|payment)|payment)(?: \S+){0,2} (?:first|"
+          r"upfront|up front)\b"),
+    _rule("staff", "says you were reported by mistake", 1.0,
           "accidentally accidently mistakenly accident mistake + reported report banned flagged",
           r"\b(?:accidentally|accidently|mistakenly|by accident|by mistake)\b(?: \S+){0,3} "
           r"(?:reported|report|banned|flagged)\b|\breported (?:you|your account|ur account) "
@@ -316,13 +342,15 @@ RULES: tuple[Rule, ...] = (
     # Bait alone (below the flag line), a shape with a link or a contact: phishing pages ask
     # for the numbers that open a bank or a state account, malware for a download and a run.
     _rule("verify", "asks for card, bank or ID numbers", 0.4,
-          "card cards cpf pan kyc aadhaar aadhar bvn upi pin cvv cvc otp iban cartao cartoes "
+          "card cards cpf pan kyc aadhaar aadhar bvn upi pin cvv cvc otp iban cartao cartoes chave "
           "tarjeta karta karte carte pesel ssn",
           r"\b(?:enter|entering|confirm|confirming|update|updating|submit|provide|fill in|"
+          r"send|mandar|manda|envie|enviar|envia|kirim|wyslij|"
           r"register with|activate with|link|verify|share|confirme|confirmar|informe|informar|"
           r"digite|ingresa|introduce|daalein|dalein|daale|wpisz|podaj|eingeben|gib|saisissez|"
           r"renseignez)\b(?: \S+){0,4} (?:card|cards|card details|card number|cpf|pan|kyc|"
           r"pan kyc|aadhaar|aadhar|bvn|upi pin|upi|pin|cvv|cvc|otp|bank details|bank account|"
+          r"chave pix|"
           r"iban|cartao|cartoes|tarjeta|karta|karte|carte|pesel|ssn)\b"),
     _rule("malware", "asks to install a download", 0.4,
           "download downloading install installing run + apk exe rpm msi setup installer zip "
@@ -630,6 +658,11 @@ _CONTACTS: tuple[Rule, ...] = (
           r"\b(?:hmu|whatsapp|telegram|signal|wechat|snapchat|kik)\b"),
     _rule("cta", "asks for contact", 0.8, "t + me", r"\bt me\b"),
     _rule("cta", "asks for contact", 0.8, "reply", r"\breply to (?:this|my)\b"),
+    # "send me a DM", "drop a 👍 and I'll DM you": the talk moves to private messages
+    _rule("cta", "asks for contact", 0.8, "send drop shoot + dm message pm",
+          r"\b(?:send|drop|shoot) (?:me|us) an? (?:dm|message|pm)\b"),
+    _rule("cta", "asks for contact", 0.8, "ill will + dm message pm inbox",
+          r"\b(?:i ll|ill|i will|we ll|we will) (?:dm|message|pm|inbox) (?:you|u|them|everyone)\b"),
     # "add our admin on discord", "talk to this support agent"
     _rule("cta", "asks for contact", 0.8, "add talk speak contact message + admin agent support "
           "moderator mod staff manager team representative",

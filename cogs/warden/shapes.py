@@ -174,7 +174,8 @@ def _needs(mask: int) -> bool | int:
 # one ("we never ask", "НИКОГДА не просим", "不会索要", "jangan").
 _ENTER = re.compile(
     r"(?i)\b(?:enter|type|input|ingresa|ingrese|introduce|digite|insira|masukkan|gib|eingeben|"
-    r"saisissez|inserisci|wpisz|введите|введи|впиши)\b|입력|输入|輸入|入力|填写|填寫"
+    r"saisissez|inserisci|wpisz|введите|введи|впиши|send|kirim|envia|envie|manda|wyslij)\b"
+    r"|입력|输入|輸入|入力|填写|填寫"
 )
 _NEVER = re.compile(
     r"(?i)\b(?:never|nunca|jamais|niemals|nigdy|asla|jangan|tidak pernah|mai)\b|никогда|"
