@@ -507,3 +507,30 @@ def test_more_scam_shapes(chat: Chat, text: str) -> None:
 def test_more_ordinary_chat_stays_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lost crypto to a fake exchange? I recover stolen funds fast, telegram @fund_back_pro",
+        "te mandé 50€ por error por Bizum, ¿me los puedes devolver? acepta la solicitud",
+        "my new single just dropped, stream it here: audiomack.com/kayode-beats/song/sunrise",
+        "毎月20万円の副収入、投資の勉強会はLINEで「参加」と送ってね",
+        "أنا من فريق دعم ديسكورد، حسابك تم الإبلاغ عنه، تواصل معنا على تيليجرام @dc_help_ar",
+    ],
+)
+def test_recovery_refund_and_other_language_pitches(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sent my brother money by mistake, he sent it back right away",
+        "my friend's new single is out on bandcamp, it's great",
+        "the fake investment scam on the news was wild, people lost everything",
+    ],
+)
+def test_refund_music_and_scam_news_talk_stays_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

@@ -78,7 +78,8 @@ _LEXICON: dict[int, str] = {
         заходите|заходи на|вступайте|присоединяйтесь|залетайте|переходите|заходьте|
         приєднуйтесь|फॉलो|जॉइन|ادخلوا|انضموا|見に来て|遊びに来て|来看|來看|구독|팔로우|놀러|
         와주세요|들어와|แวะมา|
-        加我的|加群|进群|進群
+        加我的|加群|进群|進群|
+        stream it|listen to it|关注三连|三连
     """,
     # Strong: "follow me", "subscribe": asks for the author's own audience, with a handle too.
     FOLLOWME: """
@@ -121,7 +122,9 @@ _LEXICON: dict[int, str] = {
         我的频道|我的頻道|我的直播间|我的直播間|
         제 채널|내 채널|우리 채널|제 방송|
         ช่องของฉัน|ช่องเรา|
-        我的群|我的游戏群|我的遊戲群|我们的群|我們的群|방송 시작했어요|방송 시작했습니다|방송 켰어요
+        我的群|我的游戏群|我的遊戲群|我们的群|我們的群|
+        방송 시작했어요|방송 시작했습니다|방송 켰어요|
+        my ~ single|my ~ song|my ~ track|my ~ ep|my ~ beat|我的主页|我b站主页
     """,
     CONTACT: """
         telegram|whatsapp|wechat|contact me|contact us|reach him|reach her|contact him|
@@ -153,7 +156,8 @@ _LEXICON: dict[int, str] = {
         私信|私聊|联系|聯繫|聯絡|加我|电报|微信|
         dm 주세요|디엠|연락|텔레그램|카톡|문의|상담|
         ทักแชท|ติดต่อ|ไลน์|ทักมา|
-        ইনবক্স করুন|ইনবক্স|মেসেজ করুন
+        ইনবক্স করুন|ইনবক্স|মেসেজ করুন|
+        lineで|line登録|公式line|オープンチャット|ラインで
     """,
     EARN: """
         earn|earned|earning|earnings|profit|profits|income|passive income|pays you|pay you|
@@ -175,7 +179,8 @@ _LEXICON: dict[int, str] = {
         赚|賺|收入|月入|日入|
         벌기|벌어|벌 수|수익|
         รายได้|หาเงิน|ได้เงิน|
-        日薪|আয় করুন|আয় করতে|ইনকাম
+        日薪|আয় করুন|আয় করতে|ইনকাম|
+        副収入|利益を出して
     """,
     PERIOD: """
         a day|per day|daily|a week|weekly|per week|a month|monthly|per hour|an hour|every day|
@@ -380,7 +385,8 @@ _LEXICON: dict[int, str] = {
         سيتم حذف|سيتم حظر|
         封号|封禁|
         凍結|
-        정지|차단
+        정지|차단|
+        supheli giris|سيتم إيقاف|سيتم ايقاف|تم الإبلاغ عن حسابك|حسابك تم الإبلاغ
     """,
     GIFT: """
         giveaway|airdrop|prize|
@@ -448,7 +454,8 @@ _LEXICON: dict[int, str] = {
         أنا من|نحن من|فريق الدعم|
         サポートチーム|運営|
         官方客服|客服|
-        운영팀|고객센터
+        운영팀|고객센터|
+        destek ekibi|musteri hizmetleri|فريق دعم|الدعم الفني
     """,
     YOUR: """
         your|ur|tu|tus|tuo|tua|ton|ta|tes|votre|vos|dein|deinen|deine|deiner|euer|eure|seu|sua|

@@ -806,7 +806,8 @@ _CHANNEL_SITES: dict[str, str] = {
     "soundcloud.com": "", "twitter.com": "", "x.com": "", "facebook.com": "",
     "patreon.com": "", "onlyfans.com": "", "linktr.ee": "", "ko-fi.com": "",
     "threads.net": "@", "tiktok.com": "@", "youtube.com": "@", "t.me": "",
-    "discord.gg": "", "bsky.app": "",
+    "discord.gg": "", "bsky.app": "", "space.bilibili.com": "", "audiomack.com": "",
+    "bandcamp.com": "", "vk.com": "", "chzzk.naver.com": "", "afreecatv.com": "",
 }  # fmt: skip
 # First path segments that are a site's own pages, not somebody's channel.
 _SITE_PAGES = frozenset(

@@ -297,8 +297,16 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:wyslij|podaj|przeslij|send|daj|dawaj)\b(?: \S+){0,3} (?:kod|kodu|code)\b"),
     _rule("gift", "asks a winner to pay the shipping", 0.4,
           "pay pague paga pagar zaplac ode + shipping frete envio delivery customs dostawe kargo",
-          r"\b(?:pay|pague|paga|pagar|zaplac|ode)\b(?: \S+){0,2} (?:the |o |el |a )?"
+          r"\b(?:pay|pague|paga|pagar|zaplac|ode)\b(?: \S+){0,3} (?:the |o |el |a )?"
           r"(?:shipping|frete|envio|delivery fee|customs fee|customs|dostawe|kargo)\b"),
+    _rule("crypto", "sent money by mistake, asks for it back", 1.0,
+          "mistake error engano pomylke yanlislikla ошибке помилково + can could would please "
+          "pls plz puedes podes pode podrias mozesz можешь можете можеш oddaj верни поверни",
+          r"\b(?:by mistake|by accident|accidentally|por error|por engano|sem querer|przez "
+          r"pomylke|yanlislikla|по ошибке|помилково)\b(?: \S+){0,8} (?:(?:(?:can|could|would) "
+          r"you|please|pls|plz|puedes|podes|pode|podrias|mozesz|можешь|можете|можеш)(?: \S+){0,3} "
+          r"(?:send|return|pay|devolver|devolve|oddac|вернуть|повернути)|oddaj mi|верни|"
+          r"поверни)\b"),
     _rule("staff", "threatens to cut the power", 1.0,
           "electricity power light + disconnected disconnect cut + your ur",
           r"\b(?:your|ur) (?:electricity|power|light) (?:connection |supply )?(?:will be|would be|"

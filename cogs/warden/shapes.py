@@ -216,7 +216,11 @@ def match_shapes(
     (:func:`cogs.warden.scams.disclaims`). Both are asked only when needed.
     """
     if c & WARN and not link:
-        return None  # "someone is selling viewers on telegram, report them"
+        # "someone is selling viewers on telegram, report them"; but a recovery pitch names
+        # the scam it preys on ("lost money to a fake investment? I recover stolen funds").
+        if c & RECOVER and c & INVEST and (c & CONTACT or asks()):
+            return Shape("crypto", 1.2, "a crypto recovery pitch")
+        return None
     contact = bool(c & CONTACT) or asks()
     act = contact or link  # a call to action: reach someone, or go somewhere
     found: list[Shape] = []
