@@ -41,7 +41,7 @@ def test_labelled_sets_are_well_formed() -> None:
         "review3.jsonl",
         "review4.jsonl",
         "blind5.jsonl",
-        "blind6.jsonl",
+        "review6.jsonl",
     ):
         examples = load(DATA / name)
         labels = {ex.label for ex in examples}

@@ -534,3 +534,30 @@ def test_recovery_refund_and_other_language_pitches(chat: Chat, text: str) -> No
 def test_refund_music_and_scam_news_talk_stays_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+def test_a_masked_link_that_opens_another_site_is_phishing(chat: Chat) -> None:
+    a = chat.say("free nitro for all 🎁 [discord.gift/Qm3xT9](https://dlscord-nltro.gift/Qm3xT9)")
+    assert a.flagged and "opens dlscord-nltro.gift" in a.reason, a
+    same = chat.say("the docs: [github.com/acme/tool](https://github.com/acme/tool)", user="b")
+    assert "phishing" not in same.checks
+
+
+def test_discord_gift_is_discords_own_unless_disguised(chat: Chat) -> None:
+    assert not chat.say("real nitro gifts only come from discord.gift links, nothing else").flagged
+    assert chat.say("claim it: d i s c o r d . g i f t / Zp81 free nitro", user="b").flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone DMed me 'you won nitro, log in here' lol, blocked",
+        "is it rude to ping @everyone for a lost item?",
+        "look at the domain: free-drops.click, that's not a real site",
+        "discord ніколи не просить сканувати QR-код, це крадіжка акаунта",
+        "jangan scan QR dari orang asing ya, itu buat curi akun",
+    ],
+)
+def test_explanations_of_scams_stay_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

@@ -24,6 +24,7 @@ from cogs.warden.links import (
     LinkJudge,
     find_links,
     lure_in,
+    masked_mismatch,
     might_have_link,
     promo_target,
     suspicious_tld,
@@ -545,6 +546,8 @@ class LinksCheck(Check):
             return None
         if c.rules.strict_links:
             hit = _strict_links(findings, c.rules.link_score)
+        elif _explains_domains(c.view.folded):
+            hit = None  # "look before the first slash: gift-claims.click, that's not discord"
         else:
             hit = _risky_links(findings, c.rules.link_score)
         own = _own_channel(c, findings)
@@ -560,6 +563,24 @@ class LinksCheck(Check):
         if hit is None or c.permitted:
             return None
         return hit
+
+
+# Someone explaining a scam's address: the word "domain" and a verdict on it. Adverts say
+# "new domain" too, so the verdict is needed ("not", "fake", "the real one"); phishing and
+# impersonation are the phishing check's, whatever is said around them.
+_DOMAIN_WORD = re.compile(r"\b(?:domain|domains|dominio|dominios|domaine|domein|домен\w*)\b")
+_DOMAIN_VERDICT = re.compile(
+    r"\b(?:not|no|dont|don t|fake|falso|falsa|real|verdadeiro|verdadero|never|nunca|scam|"
+    r"golpe|estafa|не|фейк|фальш\w*)\b"
+)
+
+
+def _explains_domains(folded: str) -> bool:
+    return (
+        "dom" in folded
+        and _DOMAIN_WORD.search(folded) is not None
+        and _DOMAIN_VERDICT.search(folded) is not None
+    )
 
 
 # An arrow or a pointing hand right before a link: how adverts point at their site.
@@ -650,6 +671,9 @@ class PhishingCheck(Check):
         findings = c.view.findings(c.rules.judge)
         if not findings:
             return None
+        masked = masked_mismatch(c.view.raw)
+        if masked is not None:
+            return Hit(self.name, 3.0, f"a link that shows {masked[0]} and opens {masked[1]}")
         worst: LinkFinding | None = None
         for f in findings:
             if f.score > 0 and (worst is None or f.score > worst.score):
@@ -842,7 +866,7 @@ _MASS_AT = re.compile("@(?:" + "|".join(_MASS) + ")")  # on lowercase text: a ma
 _MASS_TALK_BEFORE = re.compile(
     r"(?:[\"'`“«]|\b(?:from|about|disable|disabled|of|with|use|uses|using|the|no|stop|"
     r"type|typed|typing|restrict|restricted|allow|allows|block|mute|muted|needed for|"
-    r"required for))\s*$",
+    r"required for|ping|pinging|send|sending|mandar|enviar|usar))\s*$",
     re.IGNORECASE,
 )
 # Used with .match(raw, pos), which anchors at pos ("^" would only match at 0).
@@ -854,6 +878,8 @@ _MASS_TALK_AFTER = re.compile(
 
 
 def _talked_about(raw: str, m: re.Match[str]) -> bool:
+    if m.start() and raw.rstrip().endswith("?") and "\n" not in raw:
+        return True  # a question about it: "how do they send @everyone?"
     before = raw[max(0, m.start() - 24) : m.start()]
     return bool(_MASS_TALK_BEFORE.search(before) or _MASS_TALK_AFTER.match(raw, m.end()))
 

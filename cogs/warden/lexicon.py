@@ -422,7 +422,10 @@ _LEXICON: dict[int, str] = {
         احتيال|نصاب|احذروا|
         詐欺|骗子|騙子|诈骗|詐騙|
         사기|조심|
-        หลอกลวง|มิจฉาชีพ
+        หลอกลวง|มิจฉาชีพ|
+        fell for|almost fell|nearly fell|jangan di scan|jangan scan|nyuri|mencuri|curi akun|
+        крадіжка|кража|крадуть|воруют|roubo|robo de cuenta|diebstahl|vol de compte|
+        نصيحة للجميع|انتبهوا|نصب
     """,
     STREAMS: "streams|plays|listeners|monthly listeners|likes|members|saves",
     CODE: """

@@ -61,7 +61,7 @@ matrix.org element.io archive.org google.com duckduckgo.com mozilla.org speedrun
 howlongtobeat.com fandom.com pcgamingwiki.com nexusmods.com itch.io epicgames.com gog.com
 nintendo.com playstation.com xbox.com minecraft.net bbc.co.uk bbc.com roblox.com
 discordapp.com discordstatus.com ea.com ubisoft.com blizzard.com battle.net riotgames.com
-leagueoflegends.com playvalorant.com rockstargames.com bungie.net mojang.com
+leagueoflegends.com playvalorant.com rockstargames.com bungie.net mojang.com discord.gift
 """.split()
 )
 
@@ -79,7 +79,7 @@ _URL_RE = re.compile(
     r"(?P<host>(?:[a-z0-9_\-]++\.)+(?P<tld>xn--[a-z0-9\-]{2,59}|[a-z]{2,24})"
     r"|(?<=://)\d{1,3}(?:\.\d{1,3}){3})"
     r"(?P<port>:\d{1,5})?"
-    r"(?P<path>[/?#][^\s<>\"]*)?"
+    r"(?P<path>[/?#][^\s<>\"\]]*)?"  # no "]": "[shown](target)" is two links
     r"(?![\w\-])"
 )
 # TLDs that no sentence starts with: "site. com" is a disguise, "we won. Chat" is not.
@@ -165,9 +165,12 @@ def might_have_link(folded: str) -> bool:
         elif after == " ":
             # "discord . gg": only when a TLD follows ("chat. Chat" is a sentence break).
             # The TLD's letters only: "site . net/pack" has a path after it.
-            word = folded[i + 2 : i + 12].split(" ", 1)[0].split("/", 1)[0].rstrip(_TRAILING)
+            segment = folded[i + 2 : i + 12].split(" ", 1)[0]
+            word = segment.split("/", 1)[0].rstrip(_TRAILING)
             if word in _NO_SENTENCE_TLDS or (folded[i - 1 : i] == " " and word in _OBFUSCATION_SET):
                 return True
+            if "/" in segment and word in ALL_TLDS:
+                return True  # "sbi-rewardz . in/redeem": any TLD before a path
         elif after in ")]}>":
             return True
         i = folded.find(".", i + 1)
@@ -745,6 +748,25 @@ _PROGRAM = re.compile(
 )
 
 
+# A masked link, "[shown text](target)" in Discord and Matrix markdown.
+_MASKED = re.compile(r"\[([^\]\n]{4,200})\]\(\s*<?(?:[a-z][a-z0-9+.\-]*://)?([^\s/)>?#]+)")
+
+
+def masked_mismatch(raw: str) -> tuple[str, str] | None:
+    """A masked link whose text shows one site and whose target is another: ("discord.gift",
+    "dlscord-app.gift") for "[discord.gift/x](https://dlscord-app.gift/x)"."""
+    if "](" not in raw:
+        return None
+    for m in _MASKED.finditer(raw.lower()):
+        shown = find_links(m.group(1))
+        if not shown:
+            continue
+        target = normalize_domain(m.group(2))
+        if target and all(registrable(link.domain) != registrable(target) for link in shown):
+            return shown[0].domain, target
+    return None
+
+
 class LinkFinding(NamedTuple):
     link: Link
     kind: str  # "allowed" | "phishing" | "brand" | "shortener" | "link"
@@ -781,7 +803,7 @@ class LinkJudge:
 
     def _judge(self, link: Link) -> LinkFinding:
         domain = link.domain
-        if domain in self.allow:
+        if domain in self.allow and not link.obfuscated:  # "d i s c o r d . g i f t": hiding
             return LinkFinding(link, "allowed", 0.0, "")
         if domain in self.phishing:
             return LinkFinding(link, "phishing", 3.0, f"known phishing domain {domain}")

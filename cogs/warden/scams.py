@@ -783,6 +783,10 @@ _REPORTS: tuple[Rule, ...] = (
           r"\b(?:bot|guy|account|someone|somebody|scammer)\b(?: \S+){0,5} wrote\b"),
     _rule("cta", "tells how they do it", 0.0, "they + make made want ask asked tell told",
           r"\bthey (?:make|made|want|ask|asked|tell|told) (?:you|u|people|everyone)\b"),
+    _rule("cta", "someone messaged me", 0.0, "dmed dm d messaged texted whispered emailed + me",
+          r"\b(?:someone|somebody|a guy|some guy|a bot|some bot|a random|some random|an account|"
+          r"some account|random account)\b(?: \S+){0,2} (?:dmed|dm d|messaged|texted|whispered|"
+          r"emailed) me\b"),
     _rule("cta", "the account that messaged me", 0.0, "messaged dmed + me",
           r"\b(?:account|guy|person|bot|user) (?:that|who) (?:messaged|dmed|dm d|texted) me\b"),
     _rule("cta", "if someone says", 0.0, "if + someone anyone somebody anybody",

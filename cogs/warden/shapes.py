@@ -178,7 +178,8 @@ _ENTER = re.compile(
     r"|입력|输入|輸入|入力|填写|填寫"
 )
 _NEVER = re.compile(
-    r"(?i)\b(?:never|nunca|jamais|niemals|nigdy|asla|jangan|tidak pernah|mai)\b|никогда|"
+    r"(?i)\b(?:never|nunca|jamais|niemals|nigdy|asla|jangan|tidak pernah|mai|gak ada|"
+    r"nggak ada|tidak ada|ga ada)\b|никогда|"
     r"ніколи|не просим|不会|不會|绝不|絕不|절대|決して|しません"
 )
 # A wink, a kiss, hearts: how a romance bot signs "look at my profile".
@@ -294,7 +295,7 @@ def match_shapes(
         # "free RP event: enter your Riot ID and password", "a job: give us your login"
         found.append(Shape("verify", 1.2, "asks for a password for a prize or a job"))
     if c & QR and c & SCAN and c & (APP | VERIFY | ACCESS | THREAT | GIFT):
-        if not raw.rstrip().endswith("?"):
+        if not raw.rstrip().endswith("?") and _NEVER.search(raw) is None:
             found.append(Shape("verify", 1.2, "asks you to scan a QR code with your account"))
     if c & VERIFY and c & THREAT and (act or c & APP):
         found.append(Shape("verify", 1.1, "demands verification with a threat"))
