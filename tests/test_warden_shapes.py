@@ -561,3 +561,30 @@ def test_discord_gift_is_discords_own_unless_disguised(chat: Chat) -> None:
 def test_explanations_of_scams_stay_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Coucou 💕 je cherche quelqu'un pour discuter, ajoute-moi sur snap : lea.rose22",
+        "can you test my game? I made it myself 😊 download: neon-rush.download/setup.exe",
+        "HIRING chat moderator, $50 per day, small activation fee first, PM me",
+        "配信のフォロワー増やします 格安 @follow_up_jp",
+        "eu te denunciei sem querer, sua conta vai ser banida, fala com o suporte: steam_help77",
+    ],
+)
+def test_romance_test_my_game_job_fees_and_more(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you test my game build tonight? it's on the team drive",
+        "the activation fee for my phone plan was $20, annoying",
+        "I'm looking for someone to talk to about the patch notes",
+    ],
+)
+def test_testing_fees_and_looking_for_someone_stay_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 import regex
 
 from cogs.warden.contacts import contact_offer
-from cogs.warden.lexicon import FOLLOWME, LEXICON, MINE, WARN
+from cogs.warden.lexicon import AUDIENCE, FOLLOWME, LEXICON, LONELY, MINE, WARN
 from cogs.warden.links import (
     DOT_WORDS,
     Link,
@@ -381,7 +381,9 @@ class View:
             mtext = self.mtext
             words = frozenset(self.tokens)
             if handle is None:
-                handle = bool(concepts & (FOLLOWME | MINE)) and has_handle(self.folded)
+                handle = bool(concepts & (FOLLOWME | MINE | AUDIENCE | LONELY)) and has_handle(
+                    self.folded
+                )
             shape = match_shapes(
                 concepts,
                 self.folded,

@@ -157,7 +157,8 @@ _LEXICON: dict[int, str] = {
         dm 주세요|디엠|연락|텔레그램|카톡|문의|상담|
         ทักแชท|ติดต่อ|ไลน์|ทักมา|
         ইনবক্স করুন|ইনবক্স|মেসেজ করুন|
-        lineで|line登録|公式line|オープンチャット|ラインで
+        lineで|line登録|公式line|オープンチャット|ラインで|
+        pm mo ako|pm niyo ako|message mo ako|chat mo ako|ajoute moi|ajoutez moi
     """,
     EARN: """
         earn|earned|earning|earnings|profit|profits|income|passive income|pays you|pay you|
@@ -180,7 +181,8 @@ _LEXICON: dict[int, str] = {
         벌기|벌어|벌 수|수익|
         รายได้|หาเงิน|ได้เงิน|
         日薪|আয় করুন|আয় করতে|ইনকাম|
-        副収入|利益を出して
+        副収入|利益を出して|
+        資産が|倍になりました
     """,
     PERIOD: """
         a day|per day|daily|a week|weekly|per week|a month|monthly|per hour|an hour|every day|
@@ -239,7 +241,8 @@ _LEXICON: dict[int, str] = {
         مستشار|
         メンター|師匠|
         导师|導師|
-        멘토
+        멘토|
+        fx講座|投資講座|投資の先生|先生のfx|trading course|curso de trading
     """,
     THANKS: """
         thanks to|god bless|gracias a|gracas a|dank meinem|dank meiner|dank meines|grazie a|
@@ -517,7 +520,9 @@ _LEXICON: dict[int, str] = {
         לבד|
         მარტო|
         وحيدة|
-        寂しい|さみしい|一个人在家|好无聊|好寂寞|一個人在家|심심해|외로워
+        寂しい|さみしい|一个人在家|好无聊|好寂寞|一個人在家|심심해|외로워|
+        je cherche quelquun|looking for someone nice|looking for someone to talk|
+        busco a alguien|procuro alguem|suche jemanden
     """,
     GAMBLE: """
         casino|casinos|online casino|live casino|canli casino|slot gacor|slot online|gacor|
@@ -752,7 +757,7 @@ def _follows(tokens: Sequence[str], at: int, rest: tuple[str, ...]) -> bool:
 TRIGGERS = (
     FOLLOW | FOLLOWME | MINE | SERVICE | EARN | EASY | MENTOR | RECOVER | AUDIENCE | STREAMS
     | COIN | GIFT | QR | VERIFY | CODE | THREAT | SEND | STAFF | LOAN | SIDEJOB | INVEST
-    | PROFILE | GAMBLE | CHAIN
+    | PROFILE | GAMBLE | CHAIN | LONELY
 )  # fmt: skip
 
 

@@ -267,6 +267,8 @@ def _bare_ok(domain: str, tld: str, path: str, m: re.Match[str], raw: str | None
         return True
     if path.startswith("/") and len(path) > 1 and (len(tld) == 2 or tld in WORD_TLDS):
         return True
+    if tld in SUSPICIOUS_TLDS and ((path.startswith("/") and len(path) > 1) or "-" in domain):
+        return True  # "roblox-exec-free.download/setup.exe": a throwaway TLD, not a word
     if tld in WORD_TLDS:
         if raw is not None and len(raw) == len(m.string):
             return raw[m.start("tld")].islower()

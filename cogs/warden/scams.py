@@ -282,16 +282,18 @@ RULES: tuple[Rule, ...] = (
           r"exposure|shoutouts?)\b"),
     _rule("staff", "says you were reported by mistake", 1.0,
           "versehen versehentlich error querer engano erreur accidentellement sbaglio przypadek "
-          "yanlislikla случайно випадково + gemeldet reportado reportei reporte denunciado "
-          "denuncie signale segnale segnalato zglosilem sikayet пожаловался зарепортил "
-          "поскаржився",
+          "yanlislikla случайно випадково بالغلط بالخطأ + gemeldet reportado reportei reporte "
+          "denunciado denuncie denunciei signale segnale segnalato zglosilem sikayet пожаловался "
+          "зарепортил поскаржився بلغت",
           r"\b(?:aus versehen|versehentlich|por error|sin querer|sem querer|por engano|par erreur|"
           r"accidentellement|per sbaglio|przez przypadek|yanlislikla|случайно|випадково)\b"
-          r"(?: \S+){0,5} (?:gemeldet|reportado|reportei|reporte|denunciado|denuncie|signale|"
+          r"(?: \S+){0,5} (?:gemeldet|reportado|reportei|reporte|denunciado|denuncie|denunciei|"
+          r"signale|"
           r"segnalato|zglosilem|sikayet ettim|пожаловался|зарепортил|поскаржився)\b|\b(?:gemeldet|"
           r"reportado|reportei|reporte|denunciado|denuncie|signale|segnalato|zglosilem)(?: \S+)"
           r"{0,3} (?:aus versehen|versehentlich|por error|sin querer|sem querer|por engano|"
-          r"par erreur|per sbaglio|przez przypadek)\b"),
+          r"par erreur|per sbaglio|przez przypadek)\b|\b(?:denunciei|reportei)(?: \S+){0,4} "
+          r"(?:sem querer|por engano)\b|بلغت(?: \S+){0,4} (?:بالغلط|بالخطأ)"),
     _rule("verify", "asks for a BLIK code", 1.0,
           "blik + kod kodu code + wyslij podaj przeslij send daj dawaj",
           r"\b(?:wyslij|podaj|przeslij|send|daj|dawaj)\b(?: \S+){0,3} (?:kod|kodu|code)\b"),
@@ -307,6 +309,17 @@ RULES: tuple[Rule, ...] = (
           r"you|please|pls|plz|puedes|podes|pode|podrias|mozesz|можешь|можете|можеш)(?: \S+){0,3} "
           r"(?:send|return|pay|devolver|devolve|oddac|вернуть|повернути)|oddaj mi|верни|"
           r"поверни)\b"),
+    _rule("malware", "asks to test their game", 0.4,
+          "test testen testar tester probar przetestowac try + game spiel jogo jeu juego gre "
+          "gra app",
+          r"\b(?:test|try|play test|playtest|testen|testar|tester|probar|przetestowac)\b(?: \S+)"
+          r"{0,2} (?:my|mein|meinen|mi|meu|mon|ma|moja|moje) (?:new |neues |nuevo |novo )?"
+          r"(?:game|spiel|juego|jogo|jeu|gre|gra|app)\b|\b(?:mein|my|mi|meu|mon) (?:spiel|game|"
+          r"juego|jogo|jeu) (?:testen|test|probar|testar|tester)\b"),
+    _rule("crypto", "asks a fee to start a job", 0.4,
+          "activation registration membership joining processing starter + fee fees muna first",
+          r"\b(?:activation|registration|membership|joining|processing|starter) (?:fee|fees|"
+          r"muna|first)\b"),
     _rule("staff", "threatens to cut the power", 1.0,
           "electricity power light + disconnected disconnect cut + your ur",
           r"\b(?:your|ur) (?:electricity|power|light) (?:connection |supply )?(?:will be|would be|"

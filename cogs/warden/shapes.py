@@ -154,6 +154,7 @@ def _needs(mask: int) -> bool | int:
         or (mask & SIDEJOB and mask & (PERIOD | EASY) and mask & CONTACT)
         or (mask & AUDIENCE and mask & SELL)
         or mask & PROFILE
+        or (mask & LONELY and mask & CONTACT)
         or (mask & GAMBLE and mask & BONUS)
         or (mask & CHAIN and mask & LUCK)
         or bool(mask & EARN) + bool(mask & PERIOD) + bool(mask & EASY) >= 2
@@ -269,7 +270,7 @@ def match_shapes(
     if c & AUDIENCE and (c & SELL or has_money):
         found.append(
             Shape("viewers", 1.3, "sells viewers or followers")
-            if act
+            if act or handle
             else Shape("viewers", BAIT, "sells viewers or followers")
         )
     if c & STREAMS and has_money and act:
@@ -319,6 +320,8 @@ def match_shapes(
             found.append(Shape("romance", 1.1, "flirts and sends chat to a profile"))
         elif c & (MINE | FOLLOWME) or "福利" in raw:
             found.append(Shape("promo", 1.0, "sends chat to a profile for more"))
+    if c & LONELY and (contact or handle) and _FLIRT.search(raw) and not promote:
+        found.append(Shape("romance", 1.1, "flirts and asks to be added"))
     if not found or disclaims():
         return None
     best = max(found, key=lambda s: s.score)
