@@ -569,6 +569,7 @@ def test_explanations_of_scams_stay_clean(chat: Chat, text: str) -> None:
         "Coucou 💕 je cherche quelqu'un pour discuter, ajoute-moi sur snap : lea.rose22",
         "can you test my game? I made it myself 😊 download: neon-rush.download/setup.exe",
         "HIRING chat moderator, $50 per day, small activation fee first, PM me",
+        "hiring ng encoder, ₱1,500 per day, may ₱200 na registration fee muna, pm mo ako",
         "配信のフォロワー増やします 格安 @follow_up_jp",
         "eu te denunciei sem querer, sua conta vai ser banida, fala com o suporte: steam_help77",
     ],

@@ -705,6 +705,8 @@ _CONTACTS: tuple[Rule, ...] = (
           r"schreiben sie mir|kontaktier\w* (?:mich|uns)|privatnachricht|contactez moi|ecrivez "
           r"moi|ecris moi|envoyez moi|scrivimi|contattami|bana yaz|yaz bana|napisz|hubungi|"
           r"пишите|пиши|напишите|напиши|пишіть|телеграм\w*|телег[ау]|ватсап|вайбер)\b"),
+    _rule("cta", "asks for contact", 0.8, "pm message chat + mo nyo niyo + ako",
+          r"\b(?:pm|message|chat) (?:mo|nyo|niyo) (?:na )?ako\b"),
     _rule("cta", "asks for contact", 0.8,
           "privado pv priv md direct dm inbox privato mp prive личку лс личные директ",
           r"\b(?:por|al|en|no|pelo|pro|per|in|по|в) (?:privado|pv|priv|md|direct|dm|inbox|"
