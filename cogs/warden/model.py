@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from functools import lru_cache, reduce
 from itertools import pairwise
-from operator import add, itemgetter
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +169,7 @@ class TextModel:
         self.flag_at = flag_at
         self.delete_at = delete_at
         self.info = info or {}
-        self._words: dict[str, tuple[float, int]] = {}  # word -> (its n-grams' weights, count)
+        self._words: dict[str, float] = {}  # word -> the sum of its n-grams' weights
         # The word and word-pair weights by token (and pair of tokens): no key to build.
         self._token_w = {f[1:]: w for f, w in weights.items() if f[:1] == WORD}
         self._pair_w: dict[tuple[str, str], float] = {}
@@ -191,21 +191,23 @@ class TextModel:
         words = view.folded[:MAX_CHARS].split()
         entries = list(map(known.get, words))  # chat repeats its words: mostly all known
         if None in entries:
+            weights = self.weights.get
             for i, entry in enumerate(entries):
                 if entry is None:
                     word = words[i]
                     entry = known.get(word)  # the same new word twice in one text
                     if entry is None:
-                        grams = word_grams(word)
-                        entry = (sum(filter(None, map(self.weights.get, grams))), len(grams))
+                        entry = sum(filter(None, map(weights, word_grams(word))))
                         if len(known) >= _MAX_WORDS:
                             known.clear()
                         known[word] = entry
                     entries[i] = entry
         # Summed left to right in C, the order a loop adds them in (the scores stay the same
-        # to the last bit; sum() may compensate rounding on newer Pythons).
-        total = reduce(add, map(itemgetter(0), entries), 0.0)
-        count = sum(map(itemgetter(1), entries))
+        # to the last bit; sum() may compensate rounding on newer Pythons). A word of L
+        # characters has L 4-grams and L - 1 3-grams between its boundaries (1 and 0 for one
+        # character): 2 * (all the words' characters) - (the words) in all.
+        total = reduce(add, entries, 0.0)
+        count = 2 * len("".join(words)) - len(words)
         tokens = view.tokens
         if tokens:
             if len(tokens) > MAX_TOKENS:
