@@ -42,7 +42,7 @@ def test_labelled_sets_are_well_formed() -> None:
         "review4.jsonl",
         "blind5.jsonl",
         "review6.jsonl",
-        "blind7.jsonl",
+        "review7.jsonl",
     ):
         examples = load(DATA / name)
         labels = {ex.label for ex in examples}

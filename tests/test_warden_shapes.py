@@ -589,3 +589,51 @@ def test_romance_test_my_game_job_fees_and_more(chat: Chat, text: str) -> None:
 def test_testing_fees_and_looking_for_someone_stay_clean(chat: Chat, text: str) -> None:
     a = chat.say(text)
     assert not a.flagged, a
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # recovery pitches paid "after success", in four languages
+        "Hacked Instagram? Our team restores accounts in 24h, payment only after success, "
+        "WhatsApp +44 7700 900123",
+        "Ztratili jste kryptoměny? Vrátíme je, platíte až po vrácení, pište na WhatsApp",
+        "帐号被盗了？我们帮你追回，成功后再收费，联系微信",
+        "Feltörték a fiókodat? Visszaszerezzük, fizetés csak siker esetén: Mentő#1234",
+        # won a prize, pay the delivery
+        "Hongera! Umeshinda TV mpya, lipa shilingi 3,000 za usafirishaji kupitia M-Pesa",
+        "Ви виграли навушники! Оплатіть доставку 99 грн і отримайте приз",
+        # reported by mistake, in Dutch and Hebrew
+        "sorry, ik heb je per ongeluk gerapporteerd, praat met deze mod: HelpDesk#5521",
+        "סליחה דיווחתי עליך בטעות, דבר עם האדמין הזה: admin_help#2231",
+        # romance openers with an endearment, in Swedish and Indonesian
+        "hej sötnos 😘 jag är så ensam ikväll, lägg till mig på snap: lisa_93",
+        "hai sayang, aku lagi sendirian nih, chat aku di WA ya",
+        # easy money in Persian and Swahili, a job with a sign-up fee
+        "روزانه ۵ میلیون تومان درآمد از خانه، بدون سرمایه، پیوی پیام بدید",
+        "Pata shilingi 20,000 kila siku ukiwa nyumbani, nitumie ujumbe WhatsApp",
+        "NAFASI ZA KAZI mtandaoni, mshahara 500,000/= kwa mwezi, lipa ada ya usajili 10,000/=, "
+        "tuma jina lako kwa SMS",
+        # a casino with its address behind a Chinese "dot"
+        "新开娱乐城 注册送58元彩金 网址 lucky777 点 cc",
+    ],
+)
+def test_recovery_prizes_reports_and_romance_in_more_languages(chat: Chat, text: str) -> None:
+    assert chat.say(text).flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how can I tell if a token contract is a honeypot?",
+        "ΚΕΚW ρε φίλε, τι έγινε εκεί",
+        "dat is oplichting, kijk naar het .ru stukje",
+        "pozor, adresa končí .xyz, to není Discord",
+        '"ik heb je per ongeluk gerapporteerd" is de oudste oplichting, niet reageren',
+        "ik ben thuis vandaag, verdien ik vrij of niet haha",
+        "I'm so bored tonight, anyone want to duo? add me on steam",
+    ],
+)
+def test_tld_talk_emotes_and_quoted_scams_stay_clean(chat: Chat, text: str) -> None:
+    a = chat.say(text)
+    assert not a.flagged, a

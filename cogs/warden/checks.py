@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 import regex
 
 from cogs.warden.contacts import contact_offer
-from cogs.warden.lexicon import AUDIENCE, FOLLOWME, LEXICON, LONELY, MINE, WARN
+from cogs.warden.lexicon import AUDIENCE, FOLLOWME, LEXICON, LONELY, MINE, RECOVER, WARN
 from cogs.warden.links import (
     DOT_WORDS,
     Link,
@@ -37,6 +37,7 @@ from cogs.warden.normalize import (
     SPACED_LETTERS,
     Folded,
     ascii_tokens,
+    disguised_words,
     fold,
     has_singles,
     match_tokens,
@@ -226,7 +227,7 @@ class View:
             concepts = LEXICON.concepts(tokens, folded, plain)
             if concepts:
                 link_or_at = bool(gates & LINK) or "@" in folded
-                if not link_or_at and concepts & (FOLLOWME | MINE):
+                if not link_or_at and concepts & (FOLLOWME | MINE | RECOVER):
                     link_or_at = has_handle(folded)  # "channel: name_tv", 'search "Name"'
                 if viable(concepts, folded, link_or_at=link_or_at):
                     gates |= SCAM
@@ -381,9 +382,9 @@ class View:
             mtext = self.mtext
             words = frozenset(self.tokens)
             if handle is None:
-                handle = bool(concepts & (FOLLOWME | MINE | AUDIENCE | LONELY)) and has_handle(
-                    self.folded
-                )
+                handle = bool(
+                    concepts & (FOLLOWME | MINE | AUDIENCE | LONELY | RECOVER)
+                ) and has_handle(self.folded)
             shape = match_shapes(
                 concepts,
                 self.folded,
@@ -503,6 +504,11 @@ _PLATFORM_HANDLE = re.compile(
     r"|\b(?:channel|kanal|canal|chaine|id)\s*:\s*@?[a-z][a-z0-9_.]*[_\d][a-z0-9_.]*"
     r"|(?:群号|群號|qq群)\s*[:：]?\s*\d{5,}"  # a QQ group to join
 )
+# A Discord tag ("FiokMento#4420") or a phone number ("+380 93 xxx"): looked for only when the
+# text has a "#" or a "+" (a pattern of its own keeps the one above quick to scan).
+_TAG_OR_PHONE = re.compile(
+    r"\b[a-z][a-z0-9_.]{2,}#\d{4}\b|(?<![\w+])\+\d{1,3}[ -]?\d{2,4}[ -]?[\dx]{2,}"
+)
 # A name to look up: quoted next to a search word or a site ('search "StarGirl" on chzzk',
 # '치지직에서 "별빛소녀" 검색', 'B站搜“阿星”', 'on FB gaming, "Lodi Kyle Plays"').
 _SEARCH = (
@@ -519,6 +525,8 @@ def has_handle(folded: str) -> bool:
     if "@" in folded and _AT_HANDLE.search(folded):
         return True
     if _PLATFORM_HANDLE.search(folded) is not None:
+        return True
+    if ("#" in folded or "+" in folded) and _TAG_OR_PHONE.search(folded) is not None:
         return True
     return _SEARCH_NAME.search(folded) is not None
 
@@ -548,8 +556,12 @@ class LinksCheck(Check):
             return None
         if c.rules.strict_links:
             hit = _strict_links(findings, c.rules.link_score)
-        elif _explains_domains(c.view.folded):
-            hit = None  # "look before the first slash: gift-claims.click, that's not discord"
+        elif _explains_domains(c.view.folded) or (
+            c.view.concepts & WARN and _tld_mentions_only(findings, c.view.folded)
+        ):
+            # "look before the first slash: gift-claims.click, that's not discord"; "that's
+            # phishing, look at the .ru part"
+            hit = None
         else:
             hit = _risky_links(findings, c.rules.link_score)
         own = _own_channel(c, findings)
@@ -570,19 +582,30 @@ class LinksCheck(Check):
 # Someone explaining a scam's address: the word "domain" and a verdict on it. Adverts say
 # "new domain" too, so the verdict is needed ("not", "fake", "the real one"); phishing and
 # impersonation are the phishing check's, whatever is said around them.
-_DOMAIN_WORD = re.compile(r"\b(?:domain|domains|dominio|dominios|domaine|domein|домен\w*)\b")
+_DOMAIN_WORD = re.compile(
+    r"\b(?:domain|domains|dominio|dominios|domaine|domein|домен\w*|adresa|address|adres|"
+    r"adresse|ends with|ends in|eindigt op|endet auf|konci|koncowka|koncovka)\b"
+)
 _DOMAIN_VERDICT = re.compile(
     r"\b(?:not|no|dont|don t|fake|falso|falsa|real|verdadeiro|verdadero|never|nunca|scam|"
-    r"golpe|estafa|не|фейк|фальш\w*)\b"
+    r"golpe|estafa|не|фейк|фальш\w*|neni|nie|niet|nicht|phishing|phishingu|podvod|"
+    r"oszustwo|klasyka)\b"
 )
 
 
+def _tld_mentions_only(findings: list[LinkFinding], folded: str) -> bool:
+    """Whether every link found is a word next to a TLD named on its own ("het .ru deel"):
+    a space before the dot, none after it, no path and no scheme."""
+    for f in findings:
+        link = f.link
+        name, _, tld = link.domain.rpartition(".")
+        if not link.obfuscated or link.path or link.scheme or f"{name} .{tld}" not in folded:
+            return False
+    return True
+
+
 def _explains_domains(folded: str) -> bool:
-    return (
-        "dom" in folded
-        and _DOMAIN_WORD.search(folded) is not None
-        and _DOMAIN_VERDICT.search(folded) is not None
-    )
+    return _DOMAIN_WORD.search(folded) is not None and _DOMAIN_VERDICT.search(folded) is not None
 
 
 # An arrow or a pointing hand right before a link: how adverts point at their site.
@@ -1134,12 +1157,19 @@ class LookalikeCheck(Check):
             score = 0.4 if view.spaced < 16 else 0.6
             return Hit(self.name, score, f"{view.spaced} letters spelt out one by one")
         f = view.fold
-        if f.lookalikes:
+        if f.lookalikes and not (f.foreign and _emotes_only(view.raw)):
             score = min(1.2, 0.7 + 0.2 * (f.lookalikes - 1))
             return Hit(self.name, round(score, 2), f"{f.lookalikes} words with lookalike letters")
         if f.styled >= 4:
             return Hit(self.name, 0.2, "styled letters")
         return None
+
+
+def _emotes_only(raw: str) -> bool:
+    """Whether every lookalike word of a Greek or Cyrillic text is an emote typed on that
+    keyboard ("ΚΕΚW τον έφαγε ο δράκος": KEKW with Greek capitals)."""
+    words = disguised_words(raw)
+    return bool(words) and all(w in _EMOTES_LOWER for w in words)
 
 
 class ScamCheck(Check):
@@ -1223,6 +1253,12 @@ class ModelCheck(Check):
         if p < model.flag_at:
             return None
         findings = [f for f in view.findings(rules.judge) if not f.link.matrix_id]
+        if (
+            findings
+            and _tld_mentions_only(findings, view.folded)
+            and (view.concepts & WARN or _explains_domains(view.folded))
+        ):
+            return None  # "the address ends in .xyz, that's not Steam": a link's part, named
         if findings:
             # Links to domains the room's moderators allowed (``!warden allow``) are theirs to
             # judge: the model knows only the default allowlist.
@@ -1283,3 +1319,4 @@ BOOBA modCheck Chatting ppL ppHop peepoSitting FeelsWeirdMan PauseChamp Pausecha
 HUH Madge Deadge Okayeg Wokege Classic PogO Smadge COPIUM OMEGADANCE EZClap TriKool
 """.split()
 )
+_EMOTES_LOWER = frozenset(e.lower() for e in EMOTES)

@@ -79,7 +79,8 @@ _LEXICON: dict[int, str] = {
         приєднуйтесь|फॉलो|जॉइन|ادخلوا|انضموا|見に来て|遊びに来て|来看|來看|구독|팔로우|놀러|
         와주세요|들어와|แวะมา|
         加我的|加群|进群|進群|
-        stream it|listen to it|关注三连|三连
+        stream it|listen to it|关注三连|三连|
+        gyertek|gyertek nezni|nezzetek meg|بیاید
     """,
     # Strong: "follow me", "subscribe": asks for the author's own audience, with a handle too.
     FOLLOWME: """
@@ -96,7 +97,8 @@ _LEXICON: dict[int, str] = {
         تابعوني|تابعونا|تابعني|اشتركوا|اشترك في|
         フォローして|フォローお願い|チャンネル登録|登録して|关注我|关注一下|關注我|订阅|訂閱|
         구독해|구독 부탁|팔로우 부탁|กดติดตาม|ติดตามด้วย|สมัครสมาชิก|
-        תעקבו אחריי|תעקבו אחרי|עקבו אחריי|עקבו אחרי|תירשמו|הירשמו
+        תעקבו אחריי|תעקבו אחרי|עקבו אחריי|עקבו אחרי|תירשמו|הירשמו|
+        فالو|فالو کنید|kovetest kovetesert|kovetlek vissza|kovessetek|kovess be
     """,
     MINE: """
         my ~ channel|my ~ stream|my ~ server|our ~ server|our ~ channel|my ~ page|my ~ shop|
@@ -124,7 +126,8 @@ _LEXICON: dict[int, str] = {
         ช่องของฉัน|ช่องเรา|
         我的群|我的游戏群|我的遊戲群|我们的群|我們的群|
         방송 시작했어요|방송 시작했습니다|방송 켰어요|
-        my ~ single|my ~ song|my ~ track|my ~ ep|my ~ beat|我的主页|我b站主页
+        my ~ single|my ~ song|my ~ track|my ~ ep|my ~ beat|我的主页|我b站主页|
+        a csatornamat|csatornamat|a csatornam|mijn kanaal|min kanal|muj kanal|لایوم
     """,
     CONTACT: """
         telegram|whatsapp|wechat|contact me|contact us|reach him|reach her|contact him|
@@ -158,7 +161,12 @@ _LEXICON: dict[int, str] = {
         ทักแชท|ติดต่อ|ไลน์|ทักมา|
         ইনবক্স করুন|ইনবক্স|মেসেজ করুন|
         lineで|line登録|公式line|オープンチャット|ラインで|
-        pm mo ako|pm niyo ako|message mo ako|chat mo ako|ajoute moi|ajoutez moi
+        pm mo ako|pm niyo ako|message mo ako|chat mo ako|ajoute moi|ajoutez moi|
+        add me on snap|add me on|on snap|snapchat|my snap|lagg till mig|prata privat|
+        skriv till mig|skriv privat|psat soukrome|napis mi|piste na|privat schreiben|
+        schreib mir privat|irj nekem|privatban|stuur je|stuur me|stuur een bericht|niandikie|
+        nitumie|tuma ujumbe|ujumbe binafsi|kwa sms|zalo|inbox zalo|mesaj privat|scrie mi|בפרטי|
+        הודעה פרטית|כתבו לי|پیوی|پیام بدید|بهم پیام بده|تلگرام|واتساپ|m pesa
     """,
     EARN: """
         earn|earned|earning|earnings|profit|profits|income|passive income|pays you|pay you|
@@ -182,7 +190,10 @@ _LEXICON: dict[int, str] = {
         รายได้|หาเงิน|ได้เงิน|
         日薪|আয় করুন|আয় করতে|ইনকাম|
         副収入|利益を出して|
-        資産が|倍になりました
+        資産が|倍になりました|
+        verdien|tjana|tjanade|tjanar|kereses|keress|hozam|garantalt hozam|vydelek|vydelat|
+        castiga|kupata|kipato|להרוויח|מרוויח*|רווח*|درآمد*|کسب درآمد|
+        mshahara|salary|salario|gehalt
     """,
     PERIOD: """
         a day|per day|daily|a week|weekly|per week|a month|monthly|per hour|an hour|every day|
@@ -203,7 +214,10 @@ _LEXICON: dict[int, str] = {
         日赚|每天|一天|每日|每月|月入|日入|日结|日結|
         하루|매일|한달|일당|
         ต่อวัน|วันละ|ทุกวัน|ต่อเดือน|เดือนละ|
-        日薪|প্রতিদিন|দৈনিক
+        日薪|প্রতিদিন|দৈনিক|
+        per dag|elke dag|om dagen|per vecka|varje vecka|i manaden|naponta|havonta|havi|hetente|
+        denne|mesicne|tydne|zilnic|pe zi|pe luna|kila siku|kwa siku|kwa mwezi|kwa wiki|ביום|
+        בשבוע|בחודש|روزی|روزانه|ماهانه|در روز|در ماه
     """,
     EASY: """
         from home|from your phone|no experience|work from home|side hustle|easy money|side job|
@@ -230,7 +244,11 @@ _LEXICON: dict[int, str] = {
         在家|手机|手機|兼职|兼職|无需经验|無需經驗|轻松|輕鬆|副业|
         핸드폰|폰만|집에서|부업|누구나|
         ที่บ้าน|มือถือ|ไม่ต้องมีประสบการณ์|งานเสริม|
-        ঘরে বসে|মোবাইল দিয়ে
+        ঘরে বসে|মোবাইল দিয়ে|
+        vanuit huis|thuis|zonder ervaring|hemifran|hemma|utan erfarenhet|otthonrol|
+        tapasztalat nelkul|z domova|bez zkusenosti|de acasa|fara experienta|ukiwa nyumbani|
+        nyumbani|hakuna mtaji|bila uzoefu|מהבית|בלי ניסיון|ללא ניסיון|از خانه|با گوشی|
+        بدون نیاز به سرمایه|بدون سرمایه
     """,
     MENTOR: """
         mentor|mentora|mentore|mentorin|account manager|investment manager|trading coach|
@@ -242,7 +260,9 @@ _LEXICON: dict[int, str] = {
         メンター|師匠|
         导师|導師|
         멘토|
-        fx講座|投資講座|投資の先生|先生のfx|trading course|curso de trading
+        fx講座|投資講座|投資の先生|先生のfx|trading course|curso de trading|
+        tanacsado|szemelyes tanacsado|poradce|meneja wetu|meneja|מנהל התיק|מנהל תיק|مدیر حساب|
+        tradingrobot|trading robot|ai trading|kereskedo robot|robot de trading
     """,
     THANKS: """
         thanks to|god bless|gracias a|gracas a|dank meinem|dank meiner|dank meines|grazie a|
@@ -266,7 +286,9 @@ _LEXICON: dict[int, str] = {
         投資|仮想通貨|ビットコイン|暗号資産|
         投资|比特币|比特幣|加密货币|炒币|
         투자|코인|비트코인|가상화폐|
-        ลงทุน|คริปโต|บิทคอยน์
+        ลงทุน|คริปโต|บิทคอยน์|
+        investera|investeren|befektetes|investovat|investitie|wekeza|uwekezaji|השקעות|השקעה|
+        בביטקוין|ביטקוין|سرمایه گذاری|بیت کوین|tradingrobot|kryptomeny|kryptomenami
     """,
     AUDIENCE: """
         viewers|followers|subscribers|subs|chatters|viewbot|viewbots|primes|prime subs|
@@ -401,7 +423,9 @@ _LEXICON: dict[int, str] = {
         プレゼント企画|プレゼント|
         赠送活动|赠送|贈送|抽奖|
         이벤트|경품|
-        แจก
+        แจก|
+        trung thuong|nhan qua|umeshinda|zawadi|hongera|виграли|розіграш*|nyertel|vyhral jsi|
+        ai castigat|gewonnen|du har vunnit
     """,
     TODAY: """
         today only|only today|solo hoy|so hoje|apenas hoje|nur heute|seulement aujourd hui|
@@ -428,7 +452,10 @@ _LEXICON: dict[int, str] = {
         หลอกลวง|มิจฉาชีพ|
         fell for|almost fell|nearly fell|jangan di scan|jangan scan|nyuri|mencuri|curi akun|
         крадіжка|кража|крадуть|воруют|roubo|robo de cuenta|diebstahl|vol de compte|
-        نصيحة للجميع|انتبهوا|نصب
+        نصيحة للجميع|انتبهوا|نصب|
+        phishingu|phishingem|oplichting|oplichter|oplichters|nepaccount|podvod|podvodnik|podvodnici|csalas|csalo|
+        bedrageri|bedragare|blufa|inselaciune|utapeli|matapeli|tapeli|απατη|απατεωνες|
+        הונאה|ההונאה|נוכל*|کلاهبرداری|کلاهبردار
     """,
     STREAMS: "streams|plays|listeners|monthly listeners|likes|members|saves",
     CODE: """
@@ -485,14 +512,16 @@ _LEXICON: dict[int, str] = {
         подработк*|удалённая работа|удаленная работа|
         副業|在宅ワーク|兼职|兼職|刷单|部업|부업|재택 부업|
         عمل من المنزل|فرصة عمل|
-        पार्ट टाइम जॉब|घर से काम
+        पार्ट टाइम जॉब|घर से काम|
+        we are hiring|were hiring|now hiring|tunaajiri|nafasi za kazi|vacature|vacatures
     """,
     SERVICE: """
         commissions|commission|commissions open|hire me|taking orders|i offer|we offer|
         per song|per track|per beat|per video|per edit|per design|per drawing|per logo|
         per thumbnail|per overlay|per emote|per mix|per session|per lesson|
         encomendas|comisiones|encargos|auftrage|comissoes|заказы|
-        1曲|依頼|承ります|커미션|
+        1曲|依頼|承ります|커미션||
+        grafiky|grafiki|levne grafiky|tanie grafiki|overlay|overlaye|overlayu|emotki|grafika
     """,
     PROFILE: """
         check my profile|look at my profile|see my profile|view my profile|visit my profile|
@@ -522,7 +551,11 @@ _LEXICON: dict[int, str] = {
         وحيدة|
         寂しい|さみしい|一个人在家|好无聊|好寂寞|一個人在家|심심해|외로워|
         je cherche quelquun|looking for someone nice|looking for someone to talk|
-        busco a alguien|procuro alguem|suche jemanden
+        busco a alguien|procuro alguem|suche jemanden|
+        im a widow|i am a widow|a widow from|looking for a kind man|ensam|valdigt ensam|
+        sa ensam|je mi smutno|smutno|jsem sama|einsam|so einsam|sendirian|lagi sendirian|
+        peke yangu|niko peke yangu|egyedul vagyok|maganyos|singura|eenzaam|μονη|μόνη|تنها هستم|
+        من تنها|เหงา|หาเพื่อนคุย
     """,
     GAMBLE: """
         casino|casinos|online casino|live casino|canli casino|slot gacor|slot online|gacor|
@@ -539,7 +572,8 @@ _LEXICON: dict[int, str] = {
         free spins|freespins|free spin|cashback|rakeback|hosgeldin|yatirim|cevrim|maxwin|
         бонус*|фриспин*|депозит*|
         مكافأة|إيداع|
-        首充|首存|返水|充值送|入金|가입즉시|첫충|입금|โบนัส|ฝากถอน
+        首充|首存|返水|充值送|入金|가입즉시|첫충|입금|โบนัส|ฝากถอน|
+        注册送|彩金|送彩金
     """,
     CHAIN: """
         copy this message|copy and paste this|copy paste this|share this message|
@@ -560,7 +594,10 @@ _LEXICON: dict[int, str] = {
     RECOVER: """
         recovered my|recover your|recovered our|recover stolen|recovery expert|fund recovery|
         recover lost|recovers stolen|recupero|recuperou|recuperar tu|wiederhergestellt|
-        recupere|geri aldi|odzyskal|вернул мне|вернула мне|استرجع
+        recupere|geri aldi|odzyskal|вернул мне|вернула мне|استرجع|
+        recover funds|recover your funds|can recover|we recover|visszaszerzi|visszaszerezzuk|
+        vrati|vratime|watarudisha|kurudisha pesa|повернуть ваші кошти|повернемо|вернем ваши|
+        بازیابی|追回|帮你追回|recuperam|recuperamos|terugkrijgen
     """,
     ACCESS: """
         to get access|get access|to claim|to receive|to keep your|to join the server|to enter|

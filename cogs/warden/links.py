@@ -35,7 +35,7 @@ live fun top shop store site online club link click gift gifts promo space money
 cloud news tech digital website app dev pro vip fund art sbs cfd today world life best help
 support team chat zone email codes tools services center network group company agency finance
 loan solutions systems media social trade market deals sale events games game ninja guru one
-buzz rest bar cam monster quest homes lat autos boats lol gold host page
+buzz rest bar cam monster quest homes lat autos boats lol gold host page work jobs careers
 """.split()
 )
 # Where a dot disguised with spaces (" . ", " .net") may point.
@@ -93,9 +93,7 @@ DOT_WORDS = ("punto", "ponto", "punkt", "point", "nokta", "kropka", "titik", "to
              "крапка", "τελεια", "نقطة", "डॉट", "点", "點", "닷", "ドット")  # fmt: skip
 _DOTS_RE = "|".join(DOT_WORDS)
 _SPACED_DOTS_RE = "|".join(w for w in DOT_WORDS if w != "point")  # "at this point net worth"
-_FOREIGN_DOT_TLDS = (
-    "com|net|org|ru|br|ua|pl|tr|xyz|shop|store|online|site|live|gg|tv|io|info|biz|top|club"
-)
+_FOREIGN_DOT_TLDS = "com|net|org|ru|br|ua|pl|tr|xyz|shop|store|online|site|live|gg|tv|io|info|biz|top|club|cc|vip|cn"
 _OBFUSCATION_RE = re.compile(
     r"(?<=[a-z0-9])"
     rf"(?:(?P<explicit>\s*[\[({{<]\s*(?:\.|d[o0]t|{_DOTS_RE})\s*[\])}}>]\s*|\s+d[o0]t\s+)"

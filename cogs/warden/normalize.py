@@ -214,6 +214,16 @@ def _disguised(word: str, *, latin_text: bool) -> bool:
     return False
 
 
+def disguised_words(text: str) -> list[str]:
+    """The words of ``text`` that :func:`fold` counts as lookalikes in a mostly Cyrillic/Greek
+    text, folded and lowercased ("ΚΕΚW", Greek capitals and a W, gives "kekw")."""
+    return [
+        word.translate(FOLD_FULL).lower()
+        for word in re.split(r"\W+", text)
+        if word and _disguised(word, latin_text=False)
+    ]
+
+
 # --- match text -------------------------------------------------------------------------------
 
 # Three or more single letters or digits, each followed by one separator: "f r e e", "n.i.t.r.o".

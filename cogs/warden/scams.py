@@ -340,7 +340,9 @@ RULES: tuple[Rule, ...] = (
           r"\b(?: (?!iobby|room|wifi|wi |game|party|match|custom|private|zip|rar|fiie)\S+){0,3} "
           r"(?:your |the |ur )?(?:password|passcode|\d digit code|2fa|two factor|"
           r"auth code|security code|verification code|sms code|login code|code you got|login|"
-          r"login details|credentials|stream key|backup codes|token)\b"),
+          # Not a coin: "how do I tell if a token contract is legit?"
+          r"login details|credentials|stream key|backup codes|token(?! contract| address| price"
+          r"| sale| launch| list))\b"),
     _rule("verify", "asks for a seed phrase", 1.5,
           "seed recovery secret mnemonic backup word + phrase words",
           r"\b(?:send|paste|enter|type|share|give|submit|import|dm|post|write|tell|need|needs|"
@@ -664,6 +666,54 @@ FOREIGN_RULES: tuple[Rule, ...] = (
         r"\b(?:verifica|verifique|verifizier\w*|verifiez|verifier|подтверд\w*|confirma|"
         r"confirme|bestatige|confirmez)\b(?: \S+){0,2} (?:cuenta|conta|konto|compte|account|"
         r"аккаунт|учетную)\b",
+    ),
+    _rule(
+        "staff",
+        "says you were reported by mistake",
+        1.0,
+        "ongeluk omylem misstag veletlenul greseala בטעות + gerapporteerd gereport nahlasil "
+        "nahlasila rapporterade anmalde jelentettelek jelentettem raportat דיווחתי",
+        r"\bper ongeluk\b(?: \S+){0,5} (?:gerapporteerd|gereport)\b|\b(?:gerapporteerd|gereport)"
+        r"(?: \S+){0,3} per ongeluk\b|\bomylem\b(?: \S+){0,4} nahlasil\w*|\bnahlasil\w*(?: \S+)"
+        r"{0,3} omylem\b|\bav misstag\b(?: \S+){0,4} (?:rapporterade|anmalde)\b|\b(?:rapporterade|"
+        r"anmalde)(?: \S+){0,3} av misstag\b|\bveletlenul\b(?: \S+){0,3} jelentette\w*|"
+        r"\bdin greseala\b(?: \S+){0,4} raportat\b|\braportat(?: \S+){0,3} din greseala\b|"
+        r"דיווחתי(?: \S+){0,3} בטעות|בטעות(?: \S+){0,3} דיווחתי",
+    ),
+    _rule(
+        "gift",
+        "asks a winner to pay the shipping",
+        0.4,
+        "phi lipa оплатіть оплатите оплатить сплатіть betaal zaplatte zaplat fizesd platiti "
+        "+ chuyen usafirishaji доставку verzendkosten postovne postovneho szallitasi",
+        r"\bphi van chuyen\b|\blipa\b(?: \S+){0,5} usafirishaji\b|\b(?:оплатіть|оплатите|"
+        r"оплатить|сплатіть)(?: \S+){0,2} доставку\b|\bbetaal\b(?: \S+){0,3} verzendkosten\b|"
+        r"\b(?:zaplatte|zaplat)\b(?: \S+){0,3} postovne\w*|\bfizesd\b(?: \S+){0,3} szallitasi\b",
+    ),
+    _rule(
+        "gift",
+        "says you won, asks you to pay for the delivery",
+        1.0,
+        "won umeshinda trung виграли выиграли wygrales ganaste gewonnen ganhou vyhral nyertel "
+        "+ pay lipa tra оплатіть оплатите оплатить сплатіть zaplac paga pague pagar betaal "
+        "bezahlen zaplatte fizesd",
+        r"\b(?:you won|youve won|you have won|umeshinda|ban da trung|ban trung|ви виграли|"
+        r"вы выиграли|wygrales|wygralas|ganaste|has ganado|je hebt gewonnen|heb je gewonnen|"
+        r"du hast gewonnen|voce ganhou|vyhral jste|vyhrali jste|nyertel)\b.{0,160}\b(?:pay|lipa|"
+        r"tra|оплатіть|оплатите|оплатить|сплатіть|zaplac|paga|pague|pagar|betaal|bezahlen|"
+        r"zaplatte|fizesd)\b(?: \S+){0,5} (?:the )?(?:shipping|delivery|customs|fee|phi van "
+        r"chuyen|usafirishaji|za usafirishaji|доставку|dostawe|envio|frete|verzendkosten|versand|"
+        r"postovne|szallitasi)",
+    ),
+    _rule(
+        "crypto",
+        "asks a fee to start a job",
+        0.4,
+        "ada registratiefee inschrijfgeld registracni poplatek regisztracios dij taxa "
+        "דמי رسوم هزینه",
+        r"\bada ya (?:usajili|kujiunga|uanachama)\b|\b(?:registratiefee|inschrijfgeld)\b|"
+        r"\bregistracni poplatek\b|\bregisztracios dij\b|\btaxa de (?:inscriere|inregistrare)\b|"
+        r"דמי (?:הרשמה|רישום)|هزینه (?:ثبت نام|عضویت)",
     ),
 )
 RULES = RULES + FOREIGN_RULES

@@ -63,16 +63,18 @@ TODAY_BONUS = 0.3
 _CURRENCY = (
     r"(?:€|\$|£|₹|¥|元|円|원|₩|₺|₽|₴|zł|zl|tl|usd|usdt|eur|euro|euros|dolares|dollars?|dolar|"
     r"reais|pesos|soles|rubles|рубл\w*|руб|грн|rupiah|rupees|रुपये|रुपए|دولار\w*|ريال|جنيه|درهم|"
-    r"dong|vnd|baht|บาท|lira|lei|yuan|yen|bucks|zlotych|taka|টাকা)"
+    r"dong|vnd|baht|บาท|lira|lei|yuan|yen|bucks|zlotych|taka|টাকা|₪|ש\"ח|ש״ח|שח|שקל\w*|تومان|ریال|دلار|"
+    r"shilingi|ksh|tsh|kes|/=|kr|kronor|sek|kc|czk|forint|huf|ron)"
 )
-_MULTIPLIER = r"(?:k|mil|tys|juta|jt|ribu|rb|trieu|lakh|crore|万|萬|千|만|천|억)"
+_MULTIPLIER = r"(?:k|mil|tys|juta|jt|ribu|rb|trieu|lakh|crore|万|萬|千|만|천|억|میلیون|هزار)"
 # An amount of money in any of the usual ways: "$99", "R$ 500", "₹5000", "50.000 TL", "3万円",
 # "30만원", "10,000 دولار", and the million words that need no currency ("2 triệu", "1 juta").
 MONEY_RE = re.compile(
-    rf"(?:[€$£₹¥₩₽৳]|r\$|rp\.?|us\$)\s?\d"
+    rf"(?:[€$£₹¥₩₽৳₪]|r\$|rp\.?|us\$)\s?\d"
     rf"|\d[\d.,]*\s?{_MULTIPLIER}?\s?{_CURRENCY}(?![a-z])"
     rf"|\d[\d.,]*\s?(?:juta|trieu|lakh|crore|万|萬|만)"
     r"|(?<![가-힣])[일이삼사오십백천]?만\s?원"  # "만원" (10,000 won), "오만원"
+    r"|\b(?:shilingi|ksh|tsh|dola|usd|eur|rs\.?)\s?\d"  # "shilingi 50,000", "USD 100"
 )
 _LOOSE_AMOUNT = re.compile(r"\d+\s?(?:k|ribu|rb|rebu|nghin|ngan)(?![a-z])")
 _COIN_AMOUNT = re.compile(
@@ -146,7 +148,7 @@ def _needs(mask: int) -> bool | int:
         or (mask & CODE and mask & (STAFF | SEND))
         or (mask & THREAT and mask & (VERIFY | APP | STAFF))
         or (mask & MENTOR and mask & (INVEST | EARN))
-        or (mask & RECOVER and mask & INVEST)
+        or (mask & RECOVER and mask & (INVEST | CONTACT))
         or (mask & LOAN and mask & CONTACT)
         or (mask & SEND and mask & (BACK | YOUR))
         or (mask & GIFT and mask & COIN)
@@ -161,7 +163,7 @@ def _needs(mask: int) -> bool | int:
     ):
         return True
     need = 0
-    if mask & (FOLLOW | FOLLOWME | MINE | GAMBLE):
+    if mask & (FOLLOW | FOLLOWME | MINE | GAMBLE | RECOVER):
         need |= _LINK_OR_AT
     # A price or an amount: an audience, plays or work for sale, coins sent and returned.
     if mask & (
@@ -186,6 +188,20 @@ _NEVER = re.compile(
 # A wink, a kiss, hearts: how a romance bot signs "look at my profile".
 _FLIRT = re.compile(
     "[\U0001f48b\U0001f618\U0001f495\U0001f60f\U0001f609\U0001f975\U0001f51e\U0001f4a6\U0001f351]"
+)
+# "Payment only after success": how a recovery pitch answers "is it a scam?".
+_PAY_AFTER = re.compile(
+    r"\b(?:pay(?:ment)? (?:only )?after|only after success|after success|no upfront|pago despues|"
+    r"pagas despues|pagamento apos|zahlung erst nach|betaling na|betaal pas|platite az po|"
+    r"fizetes csak|csak siker eseten|utalipa baada|baada ya kufanikiwa|оплата (?:лише|тільки|"
+    r"только) після|оплата только после|оплата после|płatność po|platnosc po)\b"
+    r"|پرداخت بعد از|成功后再?收费|成功後再?收費|先追回后收费"
+)
+# Endearments a romance bot opens with ("hey cutie", "عزیزم", "mpendwa").
+_DEAR = re.compile(
+    r"\b(?:cutie|sweetie|handsome|hi dear|hello dear|hey dear|my dear|mpendwa|snygging|fesaku|"
+    r"mein lieber|meine liebe|mi amor|carino|querido|sayang|schatje|drahy|draga|dragule|cica)\b"
+    r"|عزیزم|🌹"
 )
 _MONEY_HINT = re.compile(r"[\d$€£₹¥₩₽]|만\s?원")
 
@@ -220,7 +236,7 @@ def match_shapes(
     if c & WARN and not link:
         # "someone is selling viewers on telegram, report them"; but a recovery pitch names
         # the scam it preys on ("lost money to a fake investment? I recover stolen funds").
-        if c & RECOVER and c & INVEST and (c & CONTACT or asks()):
+        if c & RECOVER and (c & INVEST or _PAY_AFTER.search(folded)) and (c & CONTACT or asks()):
             return Shape("crypto", 1.2, "a crypto recovery pitch")
         return None
     contact = bool(c & CONTACT) or asks()
@@ -266,6 +282,9 @@ def match_shapes(
         found.append(Shape("crypto", 1.1, "points to an investment mentor"))
     if c & RECOVER and c & INVEST and act:
         found.append(Shape("crypto", 1.2, "a crypto recovery testimonial"))
+    elif c & RECOVER and (act or handle) and _PAY_AFTER.search(folded):
+        # "we recover hacked accounts and lost funds, payment only after success, WhatsApp ..."
+        found.append(Shape("crypto", 1.2, "a recovery pitch, paid after success"))
     # --- selling an audience ---
     if c & AUDIENCE and (c & SELL or has_money):
         found.append(
@@ -320,7 +339,12 @@ def match_shapes(
             found.append(Shape("romance", 1.1, "flirts and sends chat to a profile"))
         elif c & (MINE | FOLLOWME) or "福利" in raw:
             found.append(Shape("promo", 1.0, "sends chat to a profile for more"))
-    if c & LONELY and (contact or handle) and _FLIRT.search(raw) and not promote:
+    if (
+        c & LONELY
+        and (contact or handle)
+        and (_FLIRT.search(raw) or _DEAR.search(folded) or ("\u2764" in raw and contact and handle))
+        and not promote
+    ):
         found.append(Shape("romance", 1.1, "flirts and asks to be added"))
     if not found or disclaims():
         return None
